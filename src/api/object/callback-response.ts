@@ -1,0 +1,46 @@
+import { type CallbackSpec, parseCallbackParams, selectCallbackTransport } from '../../callback/parse.js';
+import type { CallbackVariables } from '../../callback/template.js';
+import { OssError } from '../../errors/oss-error.js';
+import type { OssResponse, RequestContext } from '../../http/context.js';
+import type { Services } from '../../services.js';
+
+/**
+ * The request's callback (x-oss-callback headers or callback query parameters), validated before
+ * anything is stored. Throws InvalidArgument with the spec's EC; undefined when there is none.
+ */
+export function prepareCallback(ctx: RequestContext, s: Services): CallbackSpec | undefined {
+  const selected = selectCallbackTransport({
+    header: ctx.headers['x-oss-callback'],
+    headerVar: ctx.headers['x-oss-callback-var'],
+    query: ctx.params.get('callback'),
+    queryVar: ctx.params.get('callback-var'),
+  });
+  if (!selected) return undefined;
+  return parseCallbackParams(selected.callback, selected.callbackVar, { policy: s.callbacks.policy });
+}
+
+/**
+ * Runs the callback after the object is committed: 200 with the application's JSON byte for byte,
+ * or 203 CallbackFailed (the object stays). `headers` are the upload's own (ETag, CRC64, …).
+ */
+export async function callbackResponse(
+  s: Services,
+  spec: CallbackSpec,
+  vars: CallbackVariables,
+  headers: Record<string, string | number | undefined>,
+): Promise<OssResponse> {
+  const outcome = await s.callbacks.service.run(spec, vars);
+  s.metrics.callbacks.inc({ outcome: outcome.ok ? 'ok' : (outcome.cause ?? 'failed') });
+  if (outcome.ok && outcome.body) {
+    return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: outcome.body };
+  }
+  throw new OssError('CallbackFailed', {
+    message: outcome.message ?? 'Callback failed.',
+    ec: '0007-00000203',
+    headers: Object.fromEntries(
+      Object.entries(headers)
+        .filter((e): e is [string, string | number] => e[1] !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    ),
+  });
+}

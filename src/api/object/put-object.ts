@@ -1,0 +1,100 @@
+import { OssError } from '../../errors/oss-error.js';
+import type { RequestContext } from '../../http/context.js';
+import type { Services } from '../../services.js';
+import type { ObjectRecord } from '../../storage/types.js';
+import type { Handler } from '../handler.js';
+import { callbackResponse, prepareCallback } from './callback-response.js';
+import {
+  contentHeadersFrom,
+  isTrue,
+  MAX_OBJECT_BYTES,
+  metaFromHeaders,
+  objectAclFrom,
+  parseContentMd5,
+  quoteEtag,
+  storageClassFrom,
+  tagsFromHeader,
+} from './object-headers.js';
+import { storeBody } from './store-body.js';
+
+export function fileAlreadyExists(): OssError {
+  return new OssError('FileAlreadyExists', { ec: '0016-00000708' });
+}
+
+/** Guard for x-oss-forbid-overwrite, checked again inside the commit. */
+export function forbidOverwriteGuard(ctx: RequestContext): ((existing: ObjectRecord | undefined) => void) | undefined {
+  if (!isTrue(ctx.headers['x-oss-forbid-overwrite'])) return undefined;
+  return (existing) => {
+    if (existing) throw fileAlreadyExists();
+  };
+}
+
+export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
+  const bucket = ctx.bucket!;
+  const { headers } = ctx;
+  const declared = headers['content-length'];
+  if (declared !== undefined && Number(declared) > MAX_OBJECT_BYTES) {
+    throw new OssError('EntityTooLarge', { ec: '0016-00000711' });
+  }
+  const expectedMd5 = parseContentMd5(headers['content-md5']);
+  const meta = metaFromHeaders(headers);
+  const acl = objectAclFrom(headers);
+  const storageClass = storageClassFrom(headers);
+  const tags = tagsFromHeader(headers['x-oss-tagging']);
+  // Validate the callback before storing anything.
+  const callback = prepareCallback(ctx, s);
+  const guard = forbidOverwriteGuard(ctx);
+  if (guard) guard(await s.meta.getObject(bucket, ctx.key));
+
+  const stored = await storeBody(ctx, s, { expectedMd5, sniffImage: callback !== undefined });
+  const object: ObjectRecord = {
+    bucket,
+    key: ctx.key,
+    type: 'Normal',
+    size: stored.size,
+    etag: stored.md5.toString('hex').toUpperCase(),
+    crc64: stored.crc64,
+    contentMd5: stored.md5.toString('base64'),
+    lastModified: Date.now(),
+    acl,
+    storageClass,
+    ...contentHeadersFrom(headers, 'application/octet-stream'),
+    meta,
+    tags,
+    segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
+  };
+  try {
+    const { released } = await s.meta.putObject(object, guard);
+    await s.blobs.delete(released);
+  } catch (err) {
+    await s.blobs.delete([stored.blob]);
+    throw err;
+  }
+  const responseHeaders = {
+    etag: quoteEtag(object.etag),
+    'x-oss-hash-crc64ecma': object.crc64,
+    'content-md5': object.contentMd5,
+  };
+  if (callback) {
+    return callbackResponse(
+      s,
+      callback,
+      {
+        bucket,
+        object: ctx.key,
+        etag: object.etag,
+        size: object.size,
+        mimeType: object.contentType,
+        imageInfo: stored.imageInfo,
+        crc64: object.crc64,
+        contentMd5: object.contentMd5 ?? '',
+        vpcId: '',
+        clientIp: ctx.clientIp,
+        reqId: ctx.requestId,
+        operation: 'PutObject',
+      },
+      responseHeaders,
+    );
+  }
+  return { status: 200, headers: responseHeaders };
+};

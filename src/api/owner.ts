@@ -1,0 +1,8 @@
+/** The Owner element OSS renders (ID and DisplayName are the account id). */
+export function ownerXml(accountId: string): { ID: string; DisplayName: string } {
+  return { ID: accountId, DisplayName: accountId };
+}
+
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,226 @@
+/**
+ * Delivery of one callback (callback.md sections 5–7): resolve once under the address policy, connect to
+ * the checked address, POST the signed body, judge the reply. URLs are tried in order until one succeeds.
+ */
+import type { KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'undici';
+import { type AddressPolicy, CallbackAddressError, resolveChecked } from './address-policy.js';
+import type { CallbackBodyType, CallbackTarget } from './parse.js';
+import { pinnedConnector } from './pinned-connect.js';
+import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
+import { callbackStringToSign, signCallback } from './sign.js';
+
+export type FailureCause = 'connect' | 'timeout' | 'status' | 'not-json' | 'too-large' | 'policy' | 'overloaded';
+
+export interface AttemptRecord {
+  url: string;
+  /** The checked address connected to. */
+  address?: string;
+  requestHeaders: Record<string, string>;
+  status?: number;
+  responseHeaders?: Record<string, string>;
+  /** Capped copy (MAX_RECORDED_BODY_BYTES). */
+  responseBody?: Buffer;
+  latencyMs: number;
+  ok: boolean;
+  cause?: FailureCause;
+  /** The exact 203 message of callback.md section 6. */
+  message?: string;
+  /** What was signed for this URL (UTF-8; the body is the rendered template). */
+  stringToSign?: string;
+}
+
+export interface DeliveryOutcome {
+  ok: boolean;
+  /** The application's reply, byte for byte, on success. */
+  body?: Buffer;
+  /** The last failure's message. */
+  message?: string;
+  cause?: FailureCause;
+  attempts: AttemptRecord[];
+  /** Of the last attempt. */
+  stringToSign: string;
+  renderedBody: string;
+}
+
+export interface SendOptions {
+  host?: string;
+  bodyType: CallbackBodyType;
+  additionalHeaders: Record<string, string>;
+  sni: boolean;
+  privateKey: KeyObject;
+  /** Advertised in `x-oss-pub-key-url` (base64). */
+  publicKeyUrl: string;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  policy: AddressPolicy;
+  userAgent?: string;
+  /** Extra trusted CA certificates for https callbacks (certificate verification is always on). */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
+
+/** What the real service sends (from its documented callback request). */
+export const DEFAULT_CALLBACK_USER_AGENT = 'ehttp-client/0.0.1';
+export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
+
+export const MESSAGES = {
+  connect: 'Error status : -1. OSS can not connect to your callbackUrl, please check it.',
+  timeout: (hostPort: string, costMs: number, timeoutMs: number) =>
+    `Error status : -1 ${hostPort} reply timeout, cost:${costMs} ms, timeout:${timeoutMs} ms`,
+  status: (status: number) => `Error status : ${status}.`,
+  notJson: 'Response body is not valid json format.',
+  tooLarge: 'Error Status : 400.User server return too long content-length value',
+  overloaded: 'Too many callback requests',
+} as const;
+
+function hostHeader(target: CallbackTarget, host: string | undefined): string {
+  if (host !== undefined) return host;
+  const name = target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname;
+  const defaultPort = target.protocol === 'https:' ? 443 : 80;
+  return target.port === defaultPort ? name : `${name}:${target.port}`;
+}
+
+/** The name TLS verifies (and sends as SNI when enabled): callbackHost without port, else the URL host. */
+function tlsName(target: CallbackTarget, host: string | undefined): string {
+  if (host === undefined) return target.hostname;
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+  const colon = host.lastIndexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+/** One POST to one URL. Never throws. */
+async function attempt(
+  target: CallbackTarget,
+  body: Buffer,
+  opts: SendOptions,
+): Promise<{ record: AttemptRecord; reply?: Buffer }> {
+  const started = performance.now();
+  const stringToSign = callbackStringToSign(target.pathAndQuery, body);
+  const requestHeaders: Record<string, string> = {
+    host: hostHeader(target, opts.host),
+    connection: 'close',
+    'content-length': String(body.length),
+    'content-type': opts.bodyType,
+    'user-agent': opts.userAgent ?? DEFAULT_CALLBACK_USER_AGENT,
+    authorization: signCallback(opts.privateKey, target.pathAndQuery, body),
+    'x-oss-pub-key-url': Buffer.from(opts.publicKeyUrl, 'utf8').toString('base64'),
+  };
+  for (const [name, value] of Object.entries(opts.additionalHeaders)) {
+    delete requestHeaders[name.toLowerCase()]; // e.g. a User-Agent of the application's choosing replaces ours
+    requestHeaders[name] = value;
+  }
+  const record: AttemptRecord = {
+    url: target.url,
+    requestHeaders,
+    latencyMs: 0,
+    ok: false,
+    stringToSign: stringToSign.toString('utf8'),
+  };
+  const finish = (fields: Partial<AttemptRecord>) => {
+    Object.assign(record, fields);
+    record.latencyMs = Math.round(performance.now() - started);
+    return { record };
+  };
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('callback timeout')), opts.timeoutMs);
+  const timedOut = () => controller.signal.aborted;
+  const timeoutResult = () => {
+    const cost = Math.round(performance.now() - started);
+    const addr = record.address ?? target.hostname;
+    const hostPort = `${addr.includes(':') ? `[${addr}]` : addr}:${target.port}`;
+    return finish({ cause: 'timeout', message: MESSAGES.timeout(hostPort, cost, opts.timeoutMs) });
+  };
+  let client: Client | undefined;
+  try {
+    let resolved: { address: string; family: 4 | 6 };
+    try {
+      resolved = await Promise.race([
+        resolveChecked(target.hostname, opts.policy),
+        new Promise<never>((_, reject) =>
+          controller.signal.addEventListener('abort', () => reject(new Error('callback timeout')), { once: true }),
+        ),
+      ]);
+    } catch (err) {
+      if (err instanceof CallbackAddressError)
+        return finish({ cause: err.kind === 'policy' ? 'policy' : 'connect', message: MESSAGES.connect });
+      return timeoutResult();
+    }
+    record.address = resolved.address;
+    client = new Client(
+      `${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}:${target.port}`,
+      {
+        connect: pinnedConnector({
+          address: resolved.address,
+          port: target.port,
+          https: target.protocol === 'https:',
+          tlsName: tlsName(target, opts.host),
+          sni: opts.sni,
+          ca: opts.ca,
+          signal: controller.signal,
+        }),
+        headersTimeout: opts.timeoutMs + 1000,
+        bodyTimeout: opts.timeoutMs + 1000,
+      },
+    );
+    client.on('connectionError', () => {});
+    const res = await client.request({
+      path: target.pathAndQuery,
+      method: 'POST',
+      headers: requestHeaders,
+      body,
+      signal: controller.signal,
+    });
+    res.body.on('error', () => {}); // destroyed on purpose below when too large; errors surface via iteration
+    const responseHeaders = flatHeaders(res.headers);
+    Object.assign(record, { status: res.statusCode, responseHeaders });
+    if (res.statusCode !== 200) {
+      const { data } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES);
+      return finish({ responseBody: data, cause: 'status', message: MESSAGES.status(res.statusCode) });
+    }
+    const declared = responseHeaders['content-length'];
+    if (declared === undefined || !/^\d+$/.test(declared) || Number(declared) > opts.maxResponseBytes) {
+      res.body.destroy();
+      return finish({ cause: 'too-large', message: MESSAGES.tooLarge });
+    }
+    const { data, over } = await readCapped(res.body, opts.maxResponseBytes);
+    const responseBody =
+      data.length > MAX_RECORDED_BODY_BYTES ? Buffer.from(data.subarray(0, MAX_RECORDED_BODY_BYTES)) : data;
+    if (over) return finish({ responseBody, cause: 'too-large', message: MESSAGES.tooLarge });
+    if (!isValidJson(data)) return finish({ responseBody, cause: 'not-json', message: MESSAGES.notJson });
+    return { ...finish({ responseBody, ok: true }), reply: data };
+  } catch {
+    if (timedOut()) return timeoutResult();
+    return finish({ cause: 'connect', message: MESSAGES.connect });
+  } finally {
+    clearTimeout(timer);
+    client?.destroy().catch(() => {});
+  }
+}
+
+/** POSTs `body` to each target in order until one succeeds. Never throws. */
+export async function deliverCallback(
+  targets: readonly CallbackTarget[],
+  body: string,
+  opts: SendOptions,
+): Promise<DeliveryOutcome> {
+  const bytes = Buffer.from(body, 'utf8');
+  const attempts: AttemptRecord[] = [];
+  for (const target of targets) {
+    const { record, reply } = await attempt(target, bytes, opts);
+    attempts.push(record);
+    if (record.ok) {
+      return { ok: true, body: reply, attempts, stringToSign: record.stringToSign ?? '', renderedBody: body };
+    }
+  }
+  const last = attempts[attempts.length - 1];
+  return {
+    ok: false,
+    message: last?.message ?? MESSAGES.connect,
+    cause: last?.cause ?? 'connect',
+    attempts,
+    stringToSign: last?.stringToSign ?? '',
+    renderedBody: body,
+  };
+}

@@ -1,0 +1,187 @@
+/** Renders, signs, delivers and records upload callbacks; re-sends recorded deliveries. */
+import type { KeyObject } from 'node:crypto';
+import type { AddressPolicy } from './address-policy.js';
+import type { DeliveryRecord, DeliveryRecordInput, DeliveryStore, StoredCallbackSpec } from './delivery-store.js';
+import type { CallbackSpec } from './parse.js';
+import { type DeliveryOutcome, deliverCallback, MESSAGES } from './send.js';
+import { type CallbackVariables, renderCallbackBody } from './template.js';
+
+export interface CallbackSettings {
+  /** Per attempt (connect + headers + body). Default 5000. */
+  timeoutMs: number;
+  /** Largest accepted application reply. Default 1 MiB. */
+  maxResponseBytes: number;
+  /** Callbacks delivered concurrently; beyond it a callback fails at once with `Too many callback requests`. */
+  maxInFlight: number;
+  /** Render absent numeric variables as `null` in JSON bodies (the real service renders nothing). */
+  absentNumbersAsNull: boolean;
+  policy: AddressPolicy;
+  /** Overrides deps.publicKeyUrl: the URL advertised in `x-oss-pub-key-url`. */
+  publicKeyUrl?: string;
+  /** Default `ehttp-client/0.0.1`, what the real service sends. */
+  userAgent?: string;
+  /** Extra trusted CA certificates (PEM) for https callback URLs. */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
+
+export const DEFAULT_CALLBACK_SETTINGS: Omit<CallbackSettings, 'policy'> = {
+  timeoutMs: 5000,
+  maxResponseBytes: 1024 * 1024,
+  maxInFlight: 200,
+  absentNumbersAsNull: false,
+};
+
+export interface CallbackLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface CallbackServiceDeps {
+  privateKey: KeyObject;
+  deliveries: DeliveryStore;
+  publicKeyUrl: string | (() => string);
+  logger?: CallbackLogger;
+}
+
+export class DeliveryNotFoundError extends Error {
+  constructor(id: string) {
+    super(`No callback delivery with id ${id}`);
+    this.name = 'DeliveryNotFoundError';
+  }
+}
+
+function originOf(url: string): string {
+  const m = /^[a-z]+:\/\/[^/?#]*/.exec(url);
+  return m ? m[0] : url;
+}
+
+export class CallbackService {
+  private inFlight = 0;
+  private readonly settings: CallbackSettings;
+  private readonly deps: CallbackServiceDeps;
+
+  constructor(settings: CallbackSettings, deps: CallbackServiceDeps) {
+    this.settings = settings;
+    this.deps = deps;
+  }
+
+  /** Callbacks currently being delivered. */
+  get active(): number {
+    return this.inFlight;
+  }
+
+  /** Renders the template, signs, delivers (URLs in order) and records the delivery. Never throws. */
+  async run(spec: CallbackSpec, vars: CallbackVariables): Promise<DeliveryOutcome> {
+    const rendered = renderCallbackBody(spec.bodyTemplate, spec.bodyType, vars, spec.customVars, {
+      absentNumbersAsNull: this.settings.absentNumbersAsNull,
+    });
+    const stored: StoredCallbackSpec = {
+      targets: spec.targets,
+      bodyType: spec.bodyType,
+      additionalHeaders: spec.additionalHeaders,
+      sni: spec.sni,
+      ...(spec.host === undefined ? {} : { host: spec.host }),
+    };
+    const { outcome } = await this.deliverAndRecord(stored, rendered, {
+      requestId: vars.reqId,
+      bucket: vars.bucket,
+      key: vars.object,
+      operation: vars.operation,
+    });
+    return outcome;
+  }
+
+  /** Re-signs and re-delivers a recorded delivery's rendered body to its recorded targets. */
+  async resend(id: string): Promise<{ id: string; outcome: DeliveryOutcome }> {
+    const original = await this.deps.deliveries.get(id);
+    if (!original) throw new DeliveryNotFoundError(id);
+    const { record, outcome } = await this.deliverAndRecord(original.spec, original.renderedBody, {
+      requestId: original.requestId,
+      bucket: original.bucket,
+      key: original.key,
+      operation: original.operation,
+      resendOf: original.id,
+    });
+    return { id: record?.id ?? '', outcome };
+  }
+
+  private async deliverAndRecord(
+    spec: StoredCallbackSpec,
+    rendered: string,
+    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
+  ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
+    let outcome: DeliveryOutcome;
+    const started = Date.now();
+    if (this.inFlight >= this.settings.maxInFlight) {
+      outcome = {
+        ok: false,
+        cause: 'overloaded',
+        message: MESSAGES.overloaded,
+        attempts: [],
+        stringToSign: '',
+        renderedBody: rendered,
+      };
+    } else {
+      this.inFlight++;
+      try {
+        const url =
+          this.settings.publicKeyUrl ??
+          (typeof this.deps.publicKeyUrl === 'function' ? this.deps.publicKeyUrl() : this.deps.publicKeyUrl);
+        outcome = await deliverCallback(spec.targets, rendered, {
+          ...spec,
+          privateKey: this.deps.privateKey,
+          publicKeyUrl: url,
+          timeoutMs: this.settings.timeoutMs,
+          maxResponseBytes: this.settings.maxResponseBytes,
+          policy: this.settings.policy,
+          userAgent: this.settings.userAgent,
+          ca: this.settings.ca,
+        });
+      } finally {
+        this.inFlight--;
+      }
+    }
+    const latencyMs = outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0);
+    const input: DeliveryRecordInput = {
+      ...meta,
+      spec,
+      renderedBody: rendered,
+      stringToSign: outcome.stringToSign,
+      attempts: outcome.attempts,
+      ok: outcome.ok,
+      latencyMs,
+      createdAt: started,
+      ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
+      ...(outcome.message === undefined ? {} : { message: outcome.message }),
+    };
+    if (input.resendOf === undefined) delete input.resendOf;
+    let record: DeliveryRecord | undefined;
+    try {
+      record = await this.deps.deliveries.record(input);
+    } catch (err) {
+      this.deps.logger?.warn(
+        { err: err instanceof Error ? err.message : String(err), requestId: meta.requestId },
+        'callback delivery not recorded',
+      );
+    }
+    const log = {
+      deliveryId: record?.id,
+      requestId: meta.requestId,
+      bucket: meta.bucket,
+      key: meta.key,
+      ok: outcome.ok,
+      cause: outcome.cause,
+      latencyMs,
+      attempts: outcome.attempts.map((a) => ({
+        target: originOf(a.url),
+        status: a.status,
+        cause: a.cause,
+        latencyMs: a.latencyMs,
+      })),
+      resendOf: meta.resendOf,
+    };
+    if (outcome.ok) this.deps.logger?.info(log, 'callback delivered');
+    else this.deps.logger?.warn(log, 'callback failed');
+    return { record, outcome };
+  }
+}

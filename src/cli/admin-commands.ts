@@ -1,0 +1,133 @@
+import { BUCKET_ACLS } from '../auth/acl.js';
+import type { Config } from '../config/config.js';
+import { parseAddress } from '../config/config.js';
+import { validateBucketName } from '../http/validate.js';
+import {
+  buildCallbackService,
+  ensureRootCredentials,
+  loadCallbackKeys,
+  openStorage,
+  ROOT_ACCOUNT_ID,
+  randomKeyId,
+  randomSecret,
+} from '../main.js';
+import { createLogger } from '../observability/logger.js';
+import type { BucketAcl } from '../storage/types.js';
+import { printDelivery, printDeliveryList } from './print-deliveries.js';
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** keys / bucket / callbacks: work on the data directory directly. */
+export async function runAdminCommand(command: string, args: string[], flags: Flags, config: Config): Promise<number> {
+  const storage = await openStorage(config);
+  try {
+    await ensureRootCredentials(config, storage.meta);
+    const account = typeof flags.account === 'string' ? flags.account : ROOT_ACCOUNT_ID;
+    const [sub, arg] = args;
+    if (command === 'keys') {
+      if (sub === 'create') {
+        await storage.meta.ensureAccount(account, account === ROOT_ACCOUNT_ID ? 'root' : account);
+        const key = { id: randomKeyId(), secret: randomSecret(), accountId: account, createdAt: Date.now() };
+        await storage.meta.putAccessKey(key);
+        out(`AccessKeyId:     ${key.id}\nAccessKeySecret: ${key.secret}\nAccount:         ${account}`);
+        return 0;
+      }
+      if (sub === 'list') {
+        for (const k of await storage.meta.listAccessKeys()) {
+          const kind = k.securityToken ? `temporary until ${new Date(k.expiresAt ?? 0).toISOString()}` : 'permanent';
+          out(`${k.id}\taccount ${k.accountId}\t${kind}\tcreated ${new Date(k.createdAt).toISOString()}`);
+        }
+        return 0;
+      }
+      if (sub === 'delete' && arg) {
+        const ok = await storage.meta.deleteAccessKey(arg);
+        out(ok ? `deleted ${arg}` : `no such key ${arg}`);
+        return ok ? 0 : 1;
+      }
+      out('usage: ossd keys create [--account ID] | list | delete ID');
+      return 2;
+    }
+    if (command === 'bucket') {
+      if (sub === 'create' && arg) {
+        validateBucketName(arg, true);
+        const acl = (typeof flags.acl === 'string' ? flags.acl : 'private') as BucketAcl;
+        if (!BUCKET_ACLS.includes(acl)) throw new Error(`--acl must be one of ${BUCKET_ACLS.join(', ')}`);
+        const r = await storage.meta.createBucket({
+          name: arg,
+          owner: account,
+          acl,
+          createdAt: Date.now(),
+          region: config.region,
+          storageClass: 'Standard',
+          dataRedundancyType: 'LRS',
+        });
+        out(r === 'created' ? `created ${arg}` : `bucket ${arg} already exists`);
+        return r === 'created' ? 0 : 1;
+      }
+      if (sub === 'list') {
+        for (const b of await storage.meta.listBuckets()) {
+          out(`${b.name}\towner ${b.owner}\t${b.acl}\tcreated ${new Date(b.createdAt).toISOString()}`);
+        }
+        return 0;
+      }
+      if (sub === 'delete' && arg) {
+        const r = await storage.meta.deleteBucket(arg);
+        out(
+          r === 'deleted'
+            ? `deleted ${arg}`
+            : r === 'not-empty'
+              ? `bucket ${arg} is not empty`
+              : `no such bucket ${arg}`,
+        );
+        return r === 'deleted' ? 0 : 1;
+      }
+      out('usage: ossd bucket create NAME [--acl ACL] | list | delete NAME');
+      return 2;
+    }
+    if (command === 'callbacks') {
+      if (sub === 'list') {
+        const limit = typeof flags.limit === 'string' ? Number(flags.limit) : 20;
+        const list = await storage.deliveries.list({
+          bucket: typeof flags.bucket === 'string' ? flags.bucket : undefined,
+          key: typeof flags.key === 'string' ? flags.key : undefined,
+          ok: flags.failed ? false : flags.ok ? true : undefined,
+          limit,
+        });
+        printDeliveryList(list, out);
+        return 0;
+      }
+      if (sub === 'show' && arg) {
+        const d = await storage.deliveries.get(arg);
+        if (!d) {
+          out(`no such delivery ${arg}`);
+          return 1;
+        }
+        if (flags.json) out(JSON.stringify(d, null, 2));
+        else printDelivery(d, out);
+        return 0;
+      }
+      if (sub === 'resend' && arg) {
+        const { port } = parseAddress(config.address);
+        const endpoint = config.publicEndpoint ?? `${config.tlsCert ? 'https' : 'http'}://localhost:${port}`;
+        const logger = createLogger('silent');
+        const { service } = buildCallbackService(config, storage, loadCallbackKeys(config), logger, () => endpoint);
+        const r = await service.resend(arg);
+        const d = await storage.deliveries.get(r.id);
+        if (d) printDelivery(d, out);
+        return r.outcome.ok ? 0 : 1;
+      }
+      out(
+        'usage: ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N] | show ID [--json] | resend ID',
+      );
+      return 2;
+    }
+    out(`unknown command ${command}; see ossd help`);
+    return 2;
+  } finally {
+    await storage.meta.close();
+  }
+}

@@ -1,0 +1,31 @@
+import { SETTINGS } from '../config/config.js';
+
+export function helpText(): string {
+  const flags = SETTINGS.map((s) => {
+    const env = `OSSD_${s.flag.toUpperCase().replace(/-/g, '_')}`;
+    return `  --${s.flag.padEnd(34)} ${s.help}\n  ${''.padEnd(36)} env ${env}`;
+  }).join('\n');
+  return `ossd — a self-hosted object store speaking the Alibaba Cloud OSS API, with upload callbacks
+
+Usage:
+  ossd serve [options]                  run the server (npm start -- [options])
+  ossd keys create|list|delete [ID]     manage access keys (root account by default)
+  ossd bucket create|list|delete NAME   manage buckets (owned by the root account)
+  ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N]
+  ossd callbacks show ID                one delivery: request, signature input, response, latency
+  ossd callbacks resend ID              sign and deliver the recorded callback again
+  ossd help                             this text
+
+Server options (each also read from the environment; a JSON --config file is read first):
+  --config FILE                          JSON config file (keys as in src/config/config.ts)
+                                         env OSSD_CONFIG
+${flags}
+
+Credentials:
+  OSSD_ROOT_ACCESS_KEY_ID / OSSD_ROOT_ACCESS_KEY_SECRET set the root access key; otherwise one is
+  generated on first start, stored in the data directory, and its secret printed once.
+
+Admin commands (keys, bucket, callbacks) work on the data directory directly (--data / OSSD_DATA),
+whether or not the server is running.
+`;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { loadConfig, SETTINGS } from '../config/config.js';
+import { runAdminCommand } from './admin-commands.js';
+import { helpText } from './help.js';
+import { serve } from './serve.js';
+
+const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  bucket: { type: 'string' },
+  key: { type: 'string' },
+  failed: { type: 'boolean' },
+  ok: { type: 'boolean' },
+  limit: { type: 'string' },
+  account: { type: 'string' },
+  acl: { type: 'string' },
+  json: { type: 'boolean' },
+};
+for (const s of SETTINGS) {
+  options[s.flag] = s.kind === 'boolean' ? { type: 'string' } : { type: 'string', multiple: s.kind === 'list' };
+}
+
+async function main(argv: string[]): Promise<number> {
+  // Boolean settings accept `--fsync false` or a bare `--callback-deny-private`.
+  const normalized: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const setting = SETTINGS.find((s) => `--${s.flag}` === a && s.kind === 'boolean');
+    if (setting && (i + 1 >= argv.length || argv[i + 1].startsWith('--'))) normalized.push(a, 'true');
+    else normalized.push(a);
+  }
+  const { values, positionals } = parseArgs({ args: normalized, options, allowPositionals: true, strict: true });
+  const [command = 'serve', ...rest] = positionals;
+  if (values.help || command === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  const config = loadConfig(values as Record<string, string | boolean | string[] | undefined>);
+  if (command === 'serve') return serve(config);
+  return runAdminCommand(command, rest, values as Record<string, string | boolean | undefined>, config);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`ossd: ${err.message}\n`);
+    process.exitCode = 2;
+  },
+);

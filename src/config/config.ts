@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Everything ossd can be told. Sources, later ones winning: defaults → config file → OSSD_* env → flags. */
+export interface Config {
+  /** HOST:PORT to listen on (default 127.0.0.1:18080; MinIO owns 9000/9001). */
+  address: string;
+  /** Data directory: blobs, SQLite metadata, callback key. */
+  data: string;
+  /** Root access key id; generated on first start when unset. */
+  rootAccessKeyId?: string;
+  /** Root access key secret; generated on first start when unset. */
+  rootAccessKeySecret?: string;
+  /** Region reported by GetBucketLocation and used for vhost host names. */
+  region: string;
+  /** Extra domains for virtual-hosted style: `<bucket>.<domain>` (localhost is always one). */
+  vhostDomains: string[];
+  /** Public endpoint advertised in logs, snippets and the callback key URL (default http://localhost:PORT). */
+  publicEndpoint?: string;
+  /** TLS certificate and key (PEM files); HTTPS when both are given. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Log level for pino (info by default; silent for tests). */
+  logLevel: string;
+  /** Maximum clock skew accepted on signed requests, in ms (OSS: 15 minutes). */
+  maxSkewMs: number;
+  /** fsync blobs and use SQLite synchronous=FULL before acknowledging writes. */
+  fsync: boolean;
+  callback: CallbackConfig;
+}
+
+export interface CallbackConfig {
+  /** Per-attempt timeout in ms (OSS: 5000). */
+  timeoutMs: number;
+  /** Largest application reply accepted, in bytes (default 1 MiB). */
+  maxResponseBytes: number;
+  /** Callbacks in flight at once; beyond it uploads get 203 "Too many callback requests". */
+  maxInFlight: number;
+  /** Render absent numeric variables as null in JSON bodies (real OSS renders nothing). */
+  absentNumbersAsNull: boolean;
+  /** Refuse loopback and private callback addresses, as the real service does. */
+  denyPrivate: boolean;
+  /** Allow link-local and cloud metadata addresses (never by default). */
+  allowLinkLocal: boolean;
+  /** URL advertised in x-oss-pub-key-url (default <publicEndpoint>/callback_pub_key_v1.pem). */
+  publicKeyUrl?: string;
+  /** PEM file with the RSA private key used to sign callbacks (default: generated in the data directory). */
+  privateKeyFile?: string;
+}
+
+export const DEFAULT_PORT = 18080;
+
+export function defaultConfig(): Config {
+  return {
+    address: `127.0.0.1:${DEFAULT_PORT}`,
+    data: './data',
+    region: 'oss-cn-hangzhou',
+    vhostDomains: [],
+    logLevel: 'info',
+    maxSkewMs: 15 * 60 * 1000,
+    fsync: true,
+    callback: {
+      timeoutMs: 5000,
+      maxResponseBytes: 1024 * 1024,
+      maxInFlight: 256,
+      absentNumbersAsNull: false,
+      denyPrivate: false,
+      allowLinkLocal: false,
+    },
+  };
+}
+
+/** Flag/env names (kebab-case) mapped onto config paths. */
+export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' | 'boolean' | 'list'; help: string }[] =
+  [
+    { flag: 'address', path: 'address', kind: 'string', help: 'HOST:PORT to listen on (default 127.0.0.1:18080)' },
+    { flag: 'data', path: 'data', kind: 'string', help: 'data directory (default ./data)' },
+    { flag: 'region', path: 'region', kind: 'string', help: 'region name (default oss-cn-hangzhou)' },
+    {
+      flag: 'vhost-domain',
+      path: 'vhostDomains',
+      kind: 'list',
+      help: 'extra domain for <bucket>.<domain> addressing (repeatable, comma-separated in env)',
+    },
+    {
+      flag: 'public-endpoint',
+      path: 'publicEndpoint',
+      kind: 'string',
+      help: 'endpoint URL advertised to clients (default http://localhost:PORT)',
+    },
+    { flag: 'tls-cert', path: 'tlsCert', kind: 'string', help: 'PEM certificate file; serve HTTPS with --tls-key' },
+    { flag: 'tls-key', path: 'tlsKey', kind: 'string', help: 'PEM private key file for --tls-cert' },
+    { flag: 'log-level', path: 'logLevel', kind: 'string', help: 'fatal|error|warn|info|debug|silent (default info)' },
+    { flag: 'fsync', path: 'fsync', kind: 'boolean', help: 'fsync before acknowledging writes (default true)' },
+    {
+      flag: 'callback-timeout-ms',
+      path: 'callback.timeoutMs',
+      kind: 'number',
+      help: 'callback attempt timeout (default 5000)',
+    },
+    {
+      flag: 'callback-max-response-bytes',
+      path: 'callback.maxResponseBytes',
+      kind: 'number',
+      help: 'largest accepted application reply (default 1048576)',
+    },
+    {
+      flag: 'callback-max-in-flight',
+      path: 'callback.maxInFlight',
+      kind: 'number',
+      help: 'callbacks in flight before "Too many callback requests" (default 256)',
+    },
+    {
+      flag: 'callback-absent-numbers-as-null',
+      path: 'callback.absentNumbersAsNull',
+      kind: 'boolean',
+      help: 'render absent numbers as null in JSON bodies (default false, like OSS)',
+    },
+    {
+      flag: 'callback-deny-private',
+      path: 'callback.denyPrivate',
+      kind: 'boolean',
+      help: 'refuse loopback/private callback addresses like OSS (default false)',
+    },
+    {
+      flag: 'callback-allow-link-local',
+      path: 'callback.allowLinkLocal',
+      kind: 'boolean',
+      help: 'allow link-local/metadata callback addresses (default false)',
+    },
+    {
+      flag: 'callback-public-key-url',
+      path: 'callback.publicKeyUrl',
+      kind: 'string',
+      help: 'URL sent in x-oss-pub-key-url (default <endpoint>/callback_pub_key_v1.pem)',
+    },
+    {
+      flag: 'callback-private-key',
+      path: 'callback.privateKeyFile',
+      kind: 'string',
+      help: 'PEM RSA private key for signing callbacks (default generated in data dir)',
+    },
+  ];
+
+type Bag = Record<string, unknown>;
+
+function setPath(target: Bag, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let obj = target;
+  for (const p of parts.slice(0, -1)) obj = obj[p] as Bag;
+  obj[parts[parts.length - 1]] = value;
+}
+
+function coerce(kind: string, raw: string | boolean, name: string): unknown {
+  if (kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new Error(`${name}: expected a boolean, got ${raw}`);
+  }
+  if (kind === 'number') {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a number, got ${raw}`);
+    return n;
+  }
+  if (kind === 'list') {
+    return String(raw)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  return String(raw);
+}
+
+function mergeDeep(target: Bag, source: Bag): void {
+  for (const [k, v] of Object.entries(source)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof target[k] === 'object' && target[k] !== null) {
+      mergeDeep(target[k] as Bag, v as Bag);
+    } else {
+      target[k] = v;
+    }
+  }
+}
+
+/**
+ * Builds the effective config. `flags` are parsed command-line values keyed by flag name.
+ * The config file (JSON, keys as in Config) comes from --config or OSSD_CONFIG.
+ */
+export function loadConfig(flags: Record<string, string | boolean | string[] | undefined>, env = process.env): Config {
+  const config = defaultConfig() as unknown as Bag;
+  const file = (flags.config as string | undefined) ?? env.OSSD_CONFIG;
+  if (file) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Bag;
+    mergeDeep(config, parsed);
+  }
+  for (const s of SETTINGS) {
+    const envName = `OSSD_${s.flag.toUpperCase().replace(/-/g, '_')}`;
+    const e = env[envName];
+    if (e !== undefined && e !== '') setPath(config, s.path, coerce(s.kind, e, envName));
+  }
+  for (const s of SETTINGS) {
+    const f = flags[s.flag];
+    if (f === undefined) continue;
+    const value = Array.isArray(f)
+      ? f.flatMap((x) => coerce('list', x, s.flag) as string[])
+      : coerce(s.kind, f, `--${s.flag}`);
+    setPath(config, s.path, value);
+  }
+  const c = config as unknown as Config;
+  if (env.OSSD_ROOT_ACCESS_KEY_ID) c.rootAccessKeyId = env.OSSD_ROOT_ACCESS_KEY_ID;
+  if (env.OSSD_ROOT_ACCESS_KEY_SECRET) c.rootAccessKeySecret = env.OSSD_ROOT_ACCESS_KEY_SECRET;
+  c.data = path.resolve(c.data);
+  parseAddress(c.address);
+  return c;
+}
+
+export function parseAddress(address: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]*):(\d+)$/.exec(address);
+  if (!m) throw new Error(`--address must be HOST:PORT, got ${address}`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new Error(`--address port out of range: ${address}`);
+  return { host: m[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port };
+}

@@ -1,0 +1,91 @@
+/** The OSS error catalogue: HTTP status and default message for every code ossd emits. */
+export interface ErrorSpec {
+  status: number;
+  message: string;
+  /** Default EC code when OSS documents one. */
+  ec?: string;
+}
+
+export const ERRORS = {
+  AccessDenied: { status: 403, message: 'You have no right to access this object because of bucket acl.' },
+  BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available.' },
+  BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty.' },
+  CallbackFailed: { status: 203, message: 'Callback failed.' },
+  EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed size.' },
+  EntityTooSmall: { status: 400, message: 'Your proposed upload is smaller than the minimum allowed size.' },
+  FileAlreadyExists: { status: 409, message: 'The object you specified already exists and can not be overwritten.' },
+  IncorrectNumberOfFilesInPOSTRequest: { status: 400, message: 'POST requires exactly one file upload per request.' },
+  InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
+  InvalidAccessKeyId: { status: 403, message: 'The OSS Access Key Id you provided does not exist in our records.' },
+  InvalidArgument: { status: 400, message: 'Invalid argument.' },
+  InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
+  InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.' },
+  InvalidObjectName: { status: 400, message: 'The specified object is not valid.' },
+  InvalidPart: {
+    status: 400,
+    message:
+      "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+  },
+  InvalidPartOrder: {
+    status: 400,
+    message: 'The list of parts was not in ascending order. Parts must be ordered by part number.',
+  },
+  InvalidPolicyDocument: {
+    status: 400,
+    message: 'The content of the form does not meet the conditions specified in the policy document.',
+  },
+  InvalidRange: { status: 416, message: 'The requested range cannot be satisfied.' },
+  InvalidRequest: { status: 400, message: 'Invalid request.' },
+  InvalidTargetType: { status: 400, message: 'The symlink target object type is not supported.' },
+  MalformedPOSTRequest: {
+    status: 400,
+    message: 'The body of your POST request is not well-formed multipart/form-data.',
+  },
+  MalformedXML: {
+    status: 400,
+    message: 'The XML you provided was not well-formed or did not validate against our published schema.',
+  },
+  MaxPOSTPreDataLengthExceeded: {
+    status: 400,
+    message: 'Your POST request fields preceding the upload file were too large.',
+  },
+  MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
+  MissingArgument: { status: 411, message: 'Missing argument.' },
+  MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
+  NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.' },
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS configuration does not exist.' },
+  NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
+  NoSuchTagSet: { status: 404, message: 'There is no tag set associated with the object.' },
+  NoSuchUpload: {
+    status: 404,
+    message:
+      'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+  },
+  NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.' },
+  NotModified: { status: 304, message: 'Not Modified' },
+  ObjectNotAppendable: { status: 409, message: 'The object is not appendable' },
+  PositionNotEqualToLength: { status: 409, message: 'Position is not equal to file length' },
+  PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.' },
+  RequestIsNotMultiPartContent: {
+    status: 400,
+    message: 'Bucket POST must be of the enclosure-type multipart/form-data.',
+  },
+  RequestTimeTooSkewed: {
+    status: 403,
+    message: 'The difference between the request time and the current time is too large.',
+  },
+  SecurityTokenExpired: { status: 403, message: 'The security token you provided has expired.' },
+  InvalidSecurityToken: { status: 403, message: 'The security token you provided is invalid.' },
+  SignatureDoesNotMatch: {
+    status: 403,
+    message:
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  },
+  TooManyBuckets: { status: 400, message: 'You have attempted to create more buckets than allowed.' },
+  InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
+  FieldItemTooLong: { status: 400, message: 'Your POST request field is too long.' },
+  SymlinkTargetNotExist: { status: 404, message: 'The symlink target object does not exist.' },
+  NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type OssErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { HANDLERS } from '../api/index.js';
+import { authorize } from '../auth/acl.js';
+import { authenticate } from '../auth/authenticate.js';
+import type { HeaderBag } from '../auth/signature-v1.js';
+import { OssError } from '../errors/oss-error.js';
+import type { Services } from '../services.js';
+import { handleAdmin } from './admin.js';
+import { headerText, type RequestContext } from './context.js';
+import { OPERATIONS } from './operations.js';
+import { newRequestId } from './request-id.js';
+import { sendError, sendResponse, toOssError } from './respond.js';
+import { resolveOperation, resolveTargets } from './router.js';
+import { validateBucketName, validateObjectKey } from './validate.js';
+
+function parseQuery(raw: string): [string, string][] {
+  if (!raw) return [];
+  const out: [string, string][] = [];
+  for (const part of raw.split('&')) {
+    if (!part) continue;
+    const i = part.indexOf('=');
+    const k = i < 0 ? part : part.slice(0, i);
+    const v = i < 0 ? '' : part.slice(i + 1);
+    out.push([decodeQ(k), decodeQ(v)]);
+  }
+  return out;
+}
+
+function decodeQ(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw new OssError('InvalidArgument', { message: 'Malformed percent-encoding in the query string.' });
+  }
+}
+
+function headerBag(req: IncomingMessage): HeaderBag {
+  const bag: HeaderBag = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    bag[k] = headerText(Array.isArray(v) ? v.join(',') : v);
+  }
+  return bag;
+}
+
+export function clientIp(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress ?? '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/** The request pipeline: route → authenticate → authorise → handler → response, one log line each. */
+export async function handleRequest(req: IncomingMessage, res: ServerResponse, s: Services): Promise<void> {
+  const startedAt = performance.now();
+  const requestId = newRequestId();
+  res.setHeader('x-oss-request-id', requestId);
+  res.setHeader('server', 'AliyunOSS');
+  res.setHeader('date', new Date().toUTCString());
+  const method = (req.method ?? 'GET').toUpperCase();
+  const rawUrl = req.url ?? '/';
+  const qi = rawUrl.indexOf('?');
+  const rawPath = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
+  const rawQuery = qi < 0 ? '' : rawUrl.slice(qi + 1);
+  const hostId = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
+  let operation = 'Unknown';
+  let status = 500;
+  let bytesOut = 0;
+  let ctx: RequestContext | undefined;
+  try {
+    if (rawPath.startsWith('/-/') || rawPath === '/callback_pub_key_v1.pem') {
+      const done = await handleAdmin(req, res, rawPath, parseQuery(rawQuery), s);
+      operation = done.operation;
+      status = res.statusCode;
+      return;
+    }
+    const query = parseQuery(rawQuery);
+    const headers = headerBag(req);
+    const targets = resolveTargets(req.headers.host, rawPath, ['localhost', ...s.config.vhostDomains]);
+    const auth = await authenticate(
+      { method, headers, query, targets },
+      { lookupKey: (id) => s.meta.getAccessKey(id), now: Date.now(), maxSkewMs: s.config.maxSkewMs },
+    );
+    const params = new Map(query);
+    const target = auth.target;
+    const op = resolveOperation(method, target, new URLSearchParams(query), req.headers);
+    operation = op;
+    ctx = {
+      req,
+      requestId,
+      startedAt,
+      method,
+      headers,
+      query,
+      params,
+      bucket: target.bucket,
+      key: target.key,
+      operation: op,
+      principal: auth.principal,
+      clientIp: clientIp(req),
+      hostId,
+      bytesIn: 0,
+    };
+    const level = OPERATIONS[op];
+    if (target.bucket !== undefined) {
+      validateBucketName(target.bucket, op === 'PutBucket');
+      if (target.key !== '') validateObjectKey(target.key);
+      ctx.bucketRecord = await s.meta.getBucket(target.bucket);
+      if (!ctx.bucketRecord && op !== 'PutBucket' && op !== 'Options') {
+        throw new OssError('NoSuchBucket', { ec: '0015-00000101', extra: { BucketName: target.bucket } });
+      }
+    }
+    let objectAcl: Parameters<typeof authorize>[3];
+    if (
+      (level === 'object-read' || level === 'object-write') &&
+      ctx.bucketRecord &&
+      ctx.principal?.accountId !== ctx.bucketRecord.owner
+    ) {
+      objectAcl = (await s.meta.getObject(ctx.bucketRecord.name, target.key))?.acl;
+    }
+    authorize(level, ctx.principal, ctx.bucketRecord, objectAcl);
+    const handler = HANDLERS[op];
+    if (!handler) throw new OssError('NotImplemented', { message: `${op} is not implemented by ossd.` });
+    const response = await handler(ctx, s);
+    status = response.status ?? 200;
+    bytesOut = await sendResponse(res, method, response);
+  } catch (err) {
+    const e = toOssError(err);
+    status = e.status;
+    if (e.code === 'InternalError') s.logger.error({ err, requestId, operation }, 'internal error');
+    bytesOut = sendError(res, method, e, requestId, hostId);
+  } finally {
+    const seconds = (performance.now() - startedAt) / 1000;
+    s.metrics.requests.inc({ operation, status: String(status) });
+    s.metrics.latency.observe({ operation }, seconds);
+    if (ctx?.bytesIn) s.metrics.bytesIn.inc({ operation }, ctx.bytesIn);
+    if (bytesOut) s.metrics.bytesOut.inc({ operation }, bytesOut);
+    s.logger.info(
+      {
+        reqId: requestId,
+        op: operation,
+        method,
+        bucket: ctx?.bucket,
+        key: ctx?.key || undefined,
+        status,
+        bytesIn: ctx?.bytesIn ?? 0,
+        bytesOut,
+        ms: Math.round(seconds * 10000) / 10,
+        ip: ctx?.clientIp ?? clientIp(req),
+      },
+      'request',
+    );
+  }
+}
+
+export function createServer(s: Services): Server {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    handleRequest(req, res, s).catch((err) => {
+      s.logger.error({ err }, 'unhandled request failure');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+  const server =
+    s.config.tlsCert && s.config.tlsKey
+      ? createHttpsServer({ cert: readFileSync(s.config.tlsCert), key: readFileSync(s.config.tlsKey) }, handler)
+      : createHttpServer(handler);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  return server;
+}

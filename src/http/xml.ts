@@ -1,0 +1,78 @@
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { OssError } from '../errors/oss-error.js';
+
+export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlValue[];
+export interface XmlObject {
+  [name: string]: XmlValue;
+}
+
+const builder = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: false, processEntities: true });
+
+/** Renders `<?xml …?>` + `<root>…</root>`; arrays repeat the element, undefined drops it. */
+export function renderXml(root: string, body: XmlObject): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: clean(body) })}`;
+}
+
+function clean(v: XmlValue): XmlValue {
+  if (Array.isArray(v)) return v.map(clean);
+  if (v && typeof v === 'object') {
+    const out: XmlObject = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined && x !== null) out[k] = clean(x);
+    return out;
+  }
+  return typeof v === 'boolean' ? String(v) : v;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: { enabled: true, maxEntityCount: 0, maxTotalExpansions: 100000, maxExpandedLength: 4_000_000 },
+  htmlEntities: false,
+  maxNestedTags: 32,
+  isArray: (_name, _path, isLeaf) => !isLeaf || true,
+});
+
+/**
+ * Parses a request body. Every element becomes an array of children (uniform access);
+ * DOCTYPE and custom entities are refused. Throws MalformedXML.
+ */
+export function parseXml(text: string): XmlObject {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new OssError('MalformedXML');
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new OssError('MalformedXML');
+  try {
+    return parser.parse(text) as XmlObject;
+  } catch (err) {
+    throw new OssError('MalformedXML', { cause: err });
+  }
+}
+
+/** Children named `name` of a parsed element (parseXml makes everything an array). */
+export function children(input: XmlValue | undefined, name: string): XmlValue[] {
+  const node = Array.isArray(input) ? input[0] : input;
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return [];
+  const v = node[name];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+export function child(node: XmlValue | undefined, name: string): XmlValue | undefined {
+  return children(node, name)[0];
+}
+
+/** Text content of a leaf element ('' for an empty element). */
+export function text(node: XmlValue | undefined): string | undefined {
+  if (node === undefined || node === null) return undefined;
+  if (typeof node === 'string') return node;
+  if (typeof node === 'number' || typeof node === 'boolean') return String(node);
+  if (Array.isArray(node)) return text(node[0]);
+  if (typeof node === 'object' && Object.keys(node).length === 0) return '';
+  const t = (node as XmlObject)['#text'];
+  return t === undefined ? undefined : String(t);
+}
+
+export function childText(node: XmlValue | undefined, name: string): string | undefined {
+  return text(child(node, name));
+}

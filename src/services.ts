@@ -1,0 +1,24 @@
+import type { AddressPolicy } from './callback/address-policy.js';
+import type { DeliveryStore } from './callback/delivery-store.js';
+import type { CallbackService } from './callback/service.js';
+import type { Config } from './config/config.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import type { BlobStore, MetadataStore } from './storage/types.js';
+
+/** What request handlers may use. Built once in main.ts. */
+export interface Services {
+  config: Config;
+  meta: MetadataStore;
+  blobs: BlobStore;
+  logger: Logger;
+  metrics: Metrics;
+  callbacks: {
+    service: CallbackService;
+    deliveries: DeliveryStore;
+    publicKeyPem: string;
+    policy: AddressPolicy;
+  };
+  /** The endpoint clients are told to use (e.g. http://localhost:18080). */
+  endpoint: () => string;
+}

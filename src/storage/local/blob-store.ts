@@ -1,0 +1,126 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Crc64 } from '../crc64.js';
+import { StorageError } from '../errors.js';
+import type { BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
+
+/** Coalesce small chunks into writes of about this size. */
+const WRITE_BATCH = 256 * 1024;
+
+/**
+ * Object bytes as files named by random id under <data>/blobs/<xx>/<id> (never by key).
+ * A blob is durable (file and directory fsynced) before write() resolves.
+ */
+export class LocalBlobStore implements BlobStore {
+  private readonly root: string;
+  private readonly writing = new Set<string>();
+
+  constructor(
+    dataDir: string,
+    private readonly fsync: boolean,
+  ) {
+    this.root = path.join(dataDir, 'blobs');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await Promise.all(
+      Array.from({ length: 256 }, (_, i) =>
+        mkdir(path.join(this.root, i.toString(16).padStart(2, '0')), { recursive: true }),
+      ),
+    );
+  }
+
+  private pathOf(blob: string): string {
+    if (!/^[0-9a-f]{32}$/.test(blob)) throw new StorageError('io', `bad blob id ${blob}`);
+    return path.join(this.root, blob.slice(0, 2), blob);
+  }
+
+  inFlight(): Set<string> {
+    return this.writing;
+  }
+
+  async write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
+    const blob = randomBytes(16).toString('hex');
+    const file = this.pathOf(blob);
+    this.writing.add(blob);
+    const md5 = createHash('md5');
+    const crc = new Crc64();
+    let size = 0;
+    const fh = await open(file, 'wx', 0o600);
+    let ok = false;
+    try {
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        if (pendingBytes === 0) return;
+        const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        await fh.write(buf, 0, buf.length);
+      };
+      try {
+        for await (const c of source) {
+          const chunk = c as Buffer;
+          size += chunk.length;
+          if (size > options.maxBytes) throw new StorageError('too-large', 'entity too large');
+          md5.update(chunk);
+          crc.update(chunk);
+          options.onChunk?.(chunk);
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          if (pendingBytes >= WRITE_BATCH) await flush();
+        }
+      } catch (err) {
+        if (err instanceof StorageError) throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error).message === 'aborted') {
+          throw new StorageError('client-aborted', 'client aborted the upload', { cause: err });
+        }
+        throw err;
+      }
+      await flush();
+      if (this.fsync) await fh.sync();
+      ok = true;
+    } finally {
+      await fh.close();
+      if (!ok) {
+        this.writing.delete(blob);
+        await unlink(file).catch(() => {});
+      }
+    }
+    if (this.fsync) await this.syncDir(path.dirname(file));
+    this.writing.delete(blob);
+    return { blob, size, md5: md5.digest(), crc64: crc.digest() };
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+
+  async read(blob: string, start?: number, end?: number): Promise<Readable> {
+    const file = this.pathOf(blob);
+    // Open first so a missing blob surfaces here, not mid-response.
+    const fh = await open(file, 'r');
+    return fh.createReadStream({ start, end, highWaterMark: 256 * 1024 });
+  }
+
+  async delete(blobs: string[]): Promise<void> {
+    await Promise.all(blobs.map((b) => unlink(this.pathOf(b)).catch(() => {})));
+  }
+
+  async *list(): AsyncIterable<string> {
+    for (const dir of await readdir(this.root)) {
+      for (const f of await readdir(path.join(this.root, dir)).catch(() => [] as string[])) {
+        if (/^[0-9a-f]{32}$/.test(f)) yield f;
+      }
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/** Callback delivery log in the embedded SQLite database. */
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import {
+  DEFAULT_LIST_LIMIT,
+  type DeliveryListFilter,
+  type DeliveryRecord,
+  type DeliveryRecordInput,
+  type DeliveryStore,
+  MAX_LIST_LIMIT,
+  type StoredCallbackSpec,
+} from '../../callback/delivery-store.js';
+import { type AttemptRecord, type FailureCause, MAX_RECORDED_BODY_BYTES } from '../../callback/send.js';
+
+interface Row {
+  seq: number;
+  id: string;
+  created_at: number;
+  request_id: string;
+  bucket: string;
+  key: string;
+  operation: DeliveryRecord['operation'];
+  spec: string;
+  rendered_body: string;
+  string_to_sign: string;
+  attempts: string;
+  ok: number;
+  cause: string | null;
+  message: string | null;
+  latency_ms: number;
+  resend_of: string | null;
+}
+
+type StoredAttempt = Omit<AttemptRecord, 'responseBody'> & { responseBody?: string };
+
+function encodeAttempts(attempts: AttemptRecord[]): string {
+  const stored: StoredAttempt[] = attempts.map(({ responseBody, ...rest }) =>
+    responseBody === undefined
+      ? rest
+      : { ...rest, responseBody: responseBody.subarray(0, MAX_RECORDED_BODY_BYTES).toString('base64') },
+  );
+  return JSON.stringify(stored);
+}
+
+function decodeAttempts(json: string): AttemptRecord[] {
+  return (JSON.parse(json) as StoredAttempt[]).map(({ responseBody, ...rest }) =>
+    responseBody === undefined ? rest : { ...rest, responseBody: Buffer.from(responseBody, 'base64') },
+  );
+}
+
+function fromRow(row: Row): DeliveryRecord {
+  const record: DeliveryRecord = {
+    id: row.id,
+    createdAt: row.created_at,
+    requestId: row.request_id,
+    bucket: row.bucket,
+    key: row.key,
+    operation: row.operation,
+    spec: JSON.parse(row.spec) as StoredCallbackSpec,
+    renderedBody: row.rendered_body,
+    stringToSign: row.string_to_sign,
+    attempts: decodeAttempts(row.attempts),
+    ok: row.ok === 1,
+    latencyMs: row.latency_ms,
+  };
+  if (row.cause !== null) record.cause = row.cause as FailureCause;
+  if (row.message !== null) record.message = row.message;
+  if (row.resend_of !== null) record.resendOf = row.resend_of;
+  return record;
+}
+
+export class SqliteDeliveryStore implements DeliveryStore {
+  private readonly db: Database;
+
+  /** `db` is opened (and closed) by the caller; the table and indexes are created if missing. */
+  constructor(db: Database) {
+    this.db = db;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS callback_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        request_id TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        rendered_body TEXT NOT NULL,
+        string_to_sign TEXT NOT NULL,
+        attempts TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        cause TEXT,
+        message TEXT,
+        latency_ms INTEGER NOT NULL,
+        resend_of TEXT
+      );
+      CREATE INDEX IF NOT EXISTS callback_deliveries_bucket_key ON callback_deliveries (bucket, key, seq);
+      CREATE INDEX IF NOT EXISTS callback_deliveries_request_id ON callback_deliveries (request_id);
+      CREATE INDEX IF NOT EXISTS callback_deliveries_ok ON callback_deliveries (ok, seq);
+    `);
+  }
+
+  async record(d: DeliveryRecordInput): Promise<DeliveryRecord> {
+    const id = randomBytes(8).toString('hex');
+    const createdAt = d.createdAt ?? Date.now();
+    this.db
+      .prepare(
+        `INSERT INTO callback_deliveries (id, created_at, request_id, bucket, key, operation, spec, rendered_body,
+           string_to_sign, attempts, ok, cause, message, latency_ms, resend_of)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        createdAt,
+        d.requestId,
+        d.bucket,
+        d.key,
+        d.operation,
+        JSON.stringify(d.spec),
+        d.renderedBody,
+        d.stringToSign,
+        encodeAttempts(d.attempts),
+        d.ok ? 1 : 0,
+        d.cause ?? null,
+        d.message ?? null,
+        Math.round(d.latencyMs),
+        d.resendOf ?? null,
+      );
+    const row = this.db.prepare('SELECT * FROM callback_deliveries WHERE id = ?').get(id) as Row;
+    return fromRow(row);
+  }
+
+  async list(filter: DeliveryListFilter): Promise<DeliveryRecord[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.bucket !== undefined) {
+      where.push('bucket = ?');
+      params.push(filter.bucket);
+    }
+    if (filter.key !== undefined) {
+      where.push('key = ?');
+      params.push(filter.key);
+    }
+    if (filter.ok !== undefined) {
+      where.push('ok = ?');
+      params.push(filter.ok ? 1 : 0);
+    }
+    if (filter.requestId !== undefined) {
+      where.push('request_id = ?');
+      params.push(filter.requestId);
+    }
+    if (filter.before !== undefined) {
+      where.push('seq < COALESCE((SELECT seq FROM callback_deliveries WHERE id = ?), 0)');
+      params.push(filter.before);
+    }
+    const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_LIST_LIMIT), 1), MAX_LIST_LIMIT);
+    const sql = `SELECT * FROM callback_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async get(id: string): Promise<DeliveryRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM callback_deliveries WHERE id = ?').get(id) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+}

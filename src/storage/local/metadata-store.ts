@@ -1,0 +1,367 @@
+import Database from 'better-sqlite3';
+import type {
+  AccessKey,
+  Account,
+  BucketRecord,
+  ListObjectsQuery,
+  ListObjectsResult,
+  MetadataStore,
+  ObjectRecord,
+  Released,
+} from '../types.js';
+import { GroupCommitter } from './group-commit.js';
+import { migrate } from './schema.js';
+
+interface ObjectRow {
+  bucket: string;
+  key: string;
+  type: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  content_md5: string | null;
+  last_modified: number;
+  acl: string;
+  storage_class: string;
+  headers: string;
+  meta: string;
+  tags: string;
+  segments: string;
+  symlink_target: string | null;
+}
+
+interface BucketRow {
+  name: string;
+  owner: string;
+  acl: string;
+  created_at: number;
+  region: string;
+  storage_class: string;
+  data_redundancy_type: string;
+  cors: string | null;
+}
+
+function toObject(r: ObjectRow): ObjectRecord {
+  return {
+    bucket: r.bucket,
+    key: r.key,
+    type: r.type as ObjectRecord['type'],
+    size: r.size,
+    etag: r.etag,
+    crc64: r.crc64,
+    contentMd5: r.content_md5 ?? undefined,
+    lastModified: r.last_modified,
+    acl: r.acl as ObjectRecord['acl'],
+    storageClass: r.storage_class,
+    ...(JSON.parse(r.headers) as Pick<ObjectRecord, 'contentType'>),
+    meta: JSON.parse(r.meta),
+    tags: JSON.parse(r.tags),
+    segments: JSON.parse(r.segments),
+    symlinkTarget: r.symlink_target ?? undefined,
+  };
+}
+
+function toBucket(r: BucketRow): BucketRecord {
+  return {
+    name: r.name,
+    owner: r.owner,
+    acl: r.acl as BucketRecord['acl'],
+    createdAt: r.created_at,
+    region: r.region,
+    storageClass: r.storage_class,
+    dataRedundancyType: r.data_redundancy_type,
+    cors: r.cors ?? undefined,
+  };
+}
+
+/** The smallest string greater than every string starting with `prefix` (UTF-8 / code point order). */
+export function prefixSuccessor(prefix: string): string {
+  const cps = Array.from(prefix);
+  while (cps.length) {
+    const last = cps.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      let next = last + 1;
+      if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+      return cps.join('') + String.fromCodePoint(next);
+    }
+  }
+  return '';
+}
+
+/** Metadata in SQLite (WAL); writes go through a group committer so concurrent uploads share fsyncs. */
+export class SqliteMetadataStore implements MetadataStore {
+  readonly db: Database.Database;
+  private readonly committer: GroupCommitter;
+
+  constructor(file: string, options: { fsync: boolean }) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.committer = new GroupCommitter(this.db);
+  }
+
+  /** Runs a write in the next group commit. */
+  write<T>(fn: () => T): Promise<T> {
+    return this.committer.run(fn);
+  }
+
+  async ensureAccount(id: string, name: string): Promise<Account> {
+    return this.write(() => {
+      this.db
+        .prepare('INSERT OR IGNORE INTO accounts (id, name, created_at) VALUES (?, ?, ?)')
+        .run(id, name, Date.now());
+      const r = this.db.prepare('SELECT id, name, created_at FROM accounts WHERE id = ?').get(id) as {
+        id: string;
+        name: string;
+        created_at: number;
+      };
+      return { id: r.id, name: r.name, createdAt: r.created_at };
+    });
+  }
+
+  async getAccount(id: string): Promise<Account | undefined> {
+    const r = this.db.prepare('SELECT id, name, created_at FROM accounts WHERE id = ?').get(id) as
+      | { id: string; name: string; created_at: number }
+      | undefined;
+    return r && { id: r.id, name: r.name, createdAt: r.created_at };
+  }
+
+  async putAccessKey(key: AccessKey): Promise<void> {
+    await this.write(() =>
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO access_keys (id, secret, account_id, created_at, security_token, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(key.id, key.secret, key.accountId, key.createdAt, key.securityToken ?? null, key.expiresAt ?? null),
+    );
+  }
+
+  private static toKey(r: {
+    id: string;
+    secret: string;
+    account_id: string;
+    created_at: number;
+    security_token: string | null;
+    expires_at: number | null;
+  }): AccessKey {
+    return {
+      id: r.id,
+      secret: r.secret,
+      accountId: r.account_id,
+      createdAt: r.created_at,
+      securityToken: r.security_token ?? undefined,
+      expiresAt: r.expires_at ?? undefined,
+    };
+  }
+
+  async getAccessKey(id: string): Promise<AccessKey | undefined> {
+    const r = this.db.prepare('SELECT * FROM access_keys WHERE id = ?').get(id) as
+      | Parameters<typeof SqliteMetadataStore.toKey>[0]
+      | undefined;
+    return r && SqliteMetadataStore.toKey(r);
+  }
+
+  async listAccessKeys(): Promise<AccessKey[]> {
+    const rows = this.db.prepare('SELECT * FROM access_keys ORDER BY created_at').all() as Parameters<
+      typeof SqliteMetadataStore.toKey
+    >[0][];
+    return rows.map(SqliteMetadataStore.toKey);
+  }
+
+  async deleteAccessKey(id: string): Promise<boolean> {
+    return this.write(() => this.db.prepare('DELETE FROM access_keys WHERE id = ?').run(id).changes > 0);
+  }
+
+  async createBucket(b: BucketRecord): Promise<'created' | 'exists'> {
+    return this.write(() => {
+      const r = this.db
+        .prepare(
+          'INSERT OR IGNORE INTO buckets (name, owner, acl, created_at, region, storage_class, data_redundancy_type, cors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(b.name, b.owner, b.acl, b.createdAt, b.region, b.storageClass, b.dataRedundancyType, b.cors ?? null);
+      return r.changes > 0 ? 'created' : 'exists';
+    });
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined;
+    return r && toBucket(r);
+  }
+
+  async listBuckets(owner?: string): Promise<BucketRecord[]> {
+    const rows = (
+      owner === undefined
+        ? this.db.prepare('SELECT * FROM buckets ORDER BY name').all()
+        : this.db.prepare('SELECT * FROM buckets WHERE owner = ? ORDER BY name').all(owner)
+    ) as BucketRow[];
+    return rows.map(toBucket);
+  }
+
+  async updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors'>>): Promise<void> {
+    await this.write(() => {
+      if (patch.acl !== undefined) this.db.prepare('UPDATE buckets SET acl = ? WHERE name = ?').run(patch.acl, name);
+      if ('cors' in patch) this.db.prepare('UPDATE buckets SET cors = ? WHERE name = ?').run(patch.cors ?? null, name);
+    });
+  }
+
+  async deleteBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'> {
+    return this.write(() => {
+      if (!this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(name)) return 'missing';
+      if (this.db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
+      if (this.db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
+      this.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+      return 'deleted';
+    });
+  }
+
+  async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as
+      | ObjectRow
+      | undefined;
+    return r && toObject(r);
+  }
+
+  /** Synchronous read for use inside write transactions. */
+  getObjectSync(bucket: string, key: string): ObjectRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as
+      | ObjectRow
+      | undefined;
+    return r && toObject(r);
+  }
+
+  putObjectSync(o: ObjectRecord): Released {
+    const old = this.getObjectSync(o.bucket, o.key);
+    const headers = {
+      contentType: o.contentType,
+      cacheControl: o.cacheControl,
+      contentDisposition: o.contentDisposition,
+      contentEncoding: o.contentEncoding,
+      contentLanguage: o.contentLanguage,
+      expires: o.expires,
+    };
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO objects (bucket, key, type, size, etag, crc64, content_md5, last_modified, acl, storage_class, headers, meta, tags, segments, symlink_target)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        o.bucket,
+        o.key,
+        o.type,
+        o.size,
+        o.etag,
+        o.crc64,
+        o.contentMd5 ?? null,
+        o.lastModified,
+        o.acl,
+        o.storageClass,
+        JSON.stringify(headers),
+        JSON.stringify(o.meta),
+        JSON.stringify(o.tags),
+        JSON.stringify(o.segments),
+        o.symlinkTarget ?? null,
+      );
+    const keep = new Set(o.segments.map((s) => s.blob));
+    return { released: old ? old.segments.map((s) => s.blob).filter((b) => !keep.has(b)) : [] };
+  }
+
+  async putObject(o: ObjectRecord, guard?: (existing: ObjectRecord | undefined) => void): Promise<Released> {
+    return this.write(() => {
+      if (guard) guard(this.getObjectSync(o.bucket, o.key));
+      return this.putObjectSync(o);
+    });
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }> {
+    return this.write(() => {
+      const old = this.getObjectSync(bucket, key);
+      if (!old) return { released: [], existed: false };
+      this.db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
+      return { released: old.segments.map((s) => s.blob), existed: true };
+    });
+  }
+
+  async updateObject(
+    bucket: string,
+    key: string,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+  ): Promise<boolean> {
+    return this.write(() => {
+      let changes = 0;
+      if (patch.acl !== undefined)
+        changes += this.db
+          .prepare('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?')
+          .run(patch.acl, bucket, key).changes;
+      if (patch.tags !== undefined)
+        changes += this.db
+          .prepare('UPDATE objects SET tags = ? WHERE bucket = ? AND key = ?')
+          .run(JSON.stringify(patch.tags), bucket, key).changes;
+      if (patch.meta !== undefined)
+        changes += this.db
+          .prepare('UPDATE objects SET meta = ? WHERE bucket = ? AND key = ?')
+          .run(JSON.stringify(patch.meta), bucket, key).changes;
+      return changes > 0;
+    });
+  }
+
+  async listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult> {
+    const objects: ObjectRecord[] = [];
+    const commonPrefixes: string[] = [];
+    const upper = q.prefix ? prefixSuccessor(q.prefix) : undefined;
+    // biome-ignore lint/complexity/useMathMinMax: string comparison, not numbers
+    let lower = q.after > q.prefix ? q.after : q.prefix;
+    let lowerInclusive = q.after === '' || q.after < q.prefix;
+    const batch = Math.min(q.maxKeys + 1, 1001);
+    let last: string | undefined;
+    const total = () => objects.length + commonPrefixes.length;
+    for (;;) {
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM objects WHERE bucket = ? AND key ${lowerInclusive ? '>=' : '>'} ? ${upper ? 'AND key < ?' : ''} ORDER BY key LIMIT ?`,
+        )
+        .all(...(upper ? [bucket, lower, upper, batch] : [bucket, lower, batch])) as ObjectRow[];
+      if (rows.length === 0) return { objects, commonPrefixes, isTruncated: false };
+      for (const row of rows) {
+        if (q.delimiter) {
+          const idx = row.key.indexOf(q.delimiter, q.prefix.length);
+          if (idx >= 0) {
+            const cp = row.key.slice(0, idx + q.delimiter.length);
+            if (total() >= q.maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
+            if (cp !== q.after) {
+              commonPrefixes.push(cp);
+              last = cp;
+            }
+            // Skip every key under this common prefix.
+            lower = prefixSuccessor(cp);
+            lowerInclusive = true;
+            break;
+          }
+        }
+        if (total() >= q.maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
+        objects.push(toObject(row));
+        last = row.key;
+        lower = row.key;
+        lowerInclusive = false;
+      }
+    }
+  }
+
+  async referencedBlobs(): Promise<Set<string>> {
+    const set = new Set<string>();
+    for (const r of this.db.prepare('SELECT segments FROM objects').iterate() as IterableIterator<{
+      segments: string;
+    }>) {
+      for (const s of JSON.parse(r.segments) as { blob: string }[]) set.add(s.blob);
+    }
+    for (const r of this.db.prepare('SELECT blob FROM parts').iterate() as IterableIterator<{ blob: string }>) {
+      set.add(r.blob);
+    }
+    return set;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

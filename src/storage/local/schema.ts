@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+
+/** Creates or upgrades the embedded metadata schema. */
+export function migrate(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS accounts (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS access_keys (
+      id TEXT PRIMARY KEY,
+      secret TEXT NOT NULL,
+      account_id TEXT NOT NULL REFERENCES accounts(id),
+      created_at INTEGER NOT NULL,
+      security_token TEXT,
+      expires_at INTEGER
+    );
+    CREATE TABLE IF NOT EXISTS buckets (
+      name TEXT PRIMARY KEY,
+      owner TEXT NOT NULL,
+      acl TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      region TEXT NOT NULL,
+      storage_class TEXT NOT NULL,
+      data_redundancy_type TEXT NOT NULL,
+      cors TEXT
+    );
+    CREATE TABLE IF NOT EXISTS objects (
+      bucket TEXT NOT NULL,
+      key TEXT NOT NULL,
+      type TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      etag TEXT NOT NULL,
+      crc64 TEXT NOT NULL,
+      content_md5 TEXT,
+      last_modified INTEGER NOT NULL,
+      acl TEXT NOT NULL,
+      storage_class TEXT NOT NULL,
+      headers TEXT NOT NULL,
+      meta TEXT NOT NULL,
+      tags TEXT NOT NULL,
+      segments TEXT NOT NULL,
+      symlink_target TEXT,
+      PRIMARY KEY (bucket, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS uploads (
+      upload_id TEXT PRIMARY KEY,
+      bucket TEXT NOT NULL,
+      key TEXT NOT NULL,
+      initiated INTEGER NOT NULL,
+      template TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
+    CREATE TABLE IF NOT EXISTS parts (
+      upload_id TEXT NOT NULL,
+      part_number INTEGER NOT NULL,
+      blob TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      etag TEXT NOT NULL,
+      crc64 TEXT NOT NULL,
+      last_modified INTEGER NOT NULL,
+      PRIMARY KEY (upload_id, part_number)
+    ) WITHOUT ROWID;
+  `);
+}

@@ -1,0 +1,166 @@
+import type { Readable } from 'node:stream';
+
+export type BucketAcl = 'private' | 'public-read' | 'public-read-write';
+export type ObjectAcl = BucketAcl | 'default';
+export type ObjectType = 'Normal' | 'Multipart' | 'Appendable' | 'Symlink';
+
+export interface Account {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface AccessKey {
+  id: string;
+  secret: string;
+  accountId: string;
+  createdAt: number;
+  /** STS-style temporary keys carry a token and expiry. */
+  securityToken?: string;
+  expiresAt?: number;
+}
+
+export interface BucketRecord {
+  name: string;
+  owner: string;
+  acl: BucketAcl;
+  createdAt: number;
+  region: string;
+  storageClass: string;
+  dataRedundancyType: string;
+  /** Raw CORS rules as JSON, when set. */
+  cors?: string;
+}
+
+/** One stored byte range of an object: a blob (or the whole of it). */
+export interface Segment {
+  blob: string;
+  size: number;
+  /** CRC64 of this segment, decimal. */
+  crc64: string;
+}
+
+/** Content headers stored with the object and sent back on GET/HEAD. */
+export interface ContentHeaders {
+  contentType: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  expires?: string;
+}
+
+export interface ObjectRecord extends ContentHeaders {
+  bucket: string;
+  key: string;
+  type: ObjectType;
+  size: number;
+  /** ETag without quotes, upper-case. */
+  etag: string;
+  /** CRC-64/ECMA-182 of the whole object, decimal. */
+  crc64: string;
+  /** Base64 MD5 of the content, for Normal objects. */
+  contentMd5?: string;
+  lastModified: number;
+  acl: ObjectAcl;
+  storageClass: string;
+  meta: Record<string, string>;
+  tags: Record<string, string>;
+  segments: Segment[];
+  symlinkTarget?: string;
+}
+
+export interface ListObjectsQuery {
+  prefix: string;
+  delimiter: string;
+  /** Exclusive lower bound. */
+  after: string;
+  maxKeys: number;
+}
+
+export interface ListObjectsResult {
+  objects: ObjectRecord[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** Last key or common prefix returned, when truncated. */
+  nextMarker?: string;
+}
+
+export interface MultipartUpload {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  /** Object attributes captured at Initiate. */
+  template: Omit<ObjectRecord, 'size' | 'etag' | 'crc64' | 'lastModified' | 'segments' | 'type' | 'bucket' | 'key'>;
+}
+
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  blob: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  lastModified: number;
+}
+
+/** Blobs that a metadata change released; the caller deletes them after the commit. */
+export interface Released {
+  released: string[];
+}
+
+export interface MetadataStore {
+  // accounts and keys
+  ensureAccount(id: string, name: string): Promise<Account>;
+  getAccount(id: string): Promise<Account | undefined>;
+  putAccessKey(key: AccessKey): Promise<void>;
+  getAccessKey(id: string): Promise<AccessKey | undefined>;
+  listAccessKeys(): Promise<AccessKey[]>;
+  deleteAccessKey(id: string): Promise<boolean>;
+  // buckets
+  createBucket(bucket: BucketRecord): Promise<'created' | 'exists'>;
+  getBucket(name: string): Promise<BucketRecord | undefined>;
+  listBuckets(owner?: string): Promise<BucketRecord[]>;
+  updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors'>>): Promise<void>;
+  /** Deletes an empty bucket; 'not-empty' when objects or uploads remain. */
+  deleteBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'>;
+  // objects
+  getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  /** Inserts or replaces; returns the blobs of the replaced version. */
+  putObject(obj: ObjectRecord, guard?: (existing: ObjectRecord | undefined) => void): Promise<Released>;
+  deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }>;
+  updateObject(
+    bucket: string,
+    key: string,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+  ): Promise<boolean>;
+  listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult>;
+  /** Every blob id referenced by any object or part (for garbage collection). */
+  referencedBlobs(): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+export interface BlobWriteResult {
+  blob: string;
+  size: number;
+  md5: Buffer;
+  crc64: string;
+}
+
+export interface BlobWriteOptions {
+  /** Abort with EntityTooLarge past this many bytes. */
+  maxBytes: number;
+  /** Called with every chunk as it streams (e.g. the image sniffer). */
+  onChunk?: (chunk: Buffer) => void;
+}
+
+export interface BlobStore {
+  write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult>;
+  /** Reads [start, end] inclusive of one blob. */
+  read(blob: string, start?: number, end?: number): Promise<Readable>;
+  delete(blobs: string[]): Promise<void>;
+  list(): AsyncIterable<string>;
+  /** Ids of blobs currently being written (never collected). */
+  inFlight(): Set<string>;
+}
