@@ -1,13 +1,21 @@
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
+import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
+import { getBucketAcl } from './bucket/get-bucket-acl.js';
+import { getBucketInfo } from './bucket/get-bucket-info.js';
+import { getBucketLocation } from './bucket/get-bucket-location.js';
 import { listObjects } from './bucket/list-objects.js';
+import { listObjectsV2 } from './bucket/list-objects-v2.js';
 import { putBucket } from './bucket/put-bucket.js';
+import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import type { Handler } from './handler.js';
 import { deleteObject } from './object/delete-object.js';
 import { getObject } from './object/get-object.js';
+import { getObjectAcl } from './object/get-object-acl.js';
 import { getObjectMeta } from './object/get-object-meta.js';
 import { headObject } from './object/head-object.js';
 import { putObject } from './object/put-object.js';
+import { putObjectAcl } from './object/put-object-acl.js';
 import { listBuckets } from './service/list-buckets.js';
 
 /** Operation → handler. An operation missing here answers NotImplemented. */
@@ -21,4 +29,12 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   HeadObject: headObject,
   GetObjectMeta: getObjectMeta,
   DeleteObject: deleteObject,
+  GetBucketInfo: getBucketInfo,
+  GetBucketLocation: getBucketLocation,
+  PutBucketAcl: putBucketAcl,
+  GetBucketAcl: getBucketAcl,
+  PutObjectAcl: putObjectAcl,
+  GetObjectAcl: getObjectAcl,
+  ListObjectsV2: listObjectsV2,
+  DeleteMultipleObjects: deleteMultipleObjects,
 };

@@ -85,6 +85,8 @@ export const ERRORS = {
   InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
   FieldItemTooLong: { status: 400, message: 'Your POST request field is too long.' },
   SymlinkTargetNotExist: { status: 404, message: 'The symlink target object does not exist.' },
+  NotSymlink: { status: 400, message: 'The specified object is not a symlink.' },
+  NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
   NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration.' },
 } as const satisfies Record<string, ErrorSpec>;
 

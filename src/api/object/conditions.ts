@@ -30,18 +30,12 @@ export function checkConditions(headers: HeaderBag, o: ObjectRecord, prefix = ''
     }
   }
   const inm = get('if-none-match');
-  if (inm !== undefined && etagList(inm).some((e) => e === etag || e === '*')) {
-    if (prefix) throw new OssError('PreconditionFailed', { extra: { Condition: 'x-oss-copy-source-if-none-match' } });
-    throw new OssError('NotModified');
-  }
+  // OSS answers 304 for the copy-source family too (CopyObject / UploadPartCopy docs), unlike S3's 412.
+  if (inm !== undefined && etagList(inm).some((e) => e === etag || e === '*')) throw new OssError('NotModified');
   const ims = get('if-modified-since');
   if (ims !== undefined && inm === undefined) {
     const t = Date.parse(ims);
-    if (!Number.isNaN(t) && modifiedSec <= Math.floor(t / 1000)) {
-      if (prefix)
-        throw new OssError('PreconditionFailed', { extra: { Condition: 'x-oss-copy-source-if-modified-since' } });
-      throw new OssError('NotModified');
-    }
+    if (!Number.isNaN(t) && modifiedSec <= Math.floor(t / 1000)) throw new OssError('NotModified');
   }
 }
 

@@ -6,8 +6,9 @@ import type { ObjectRecord } from '../../storage/types.js';
 export async function followSymlink(s: Services, o: ObjectRecord): Promise<ObjectRecord> {
   if (o.type !== 'Symlink' || o.symlinkTarget === undefined) return o;
   const target = await s.meta.getObject(o.bucket, o.symlinkTarget);
-  if (!target || target.type === 'Symlink') {
-    throw new OssError('NoSuchKey', { message: 'The symlink target object does not exist', ec: '0026-00000001' });
-  }
+  // OSS docs (GetObject/HeadObject): a missing target is 404 SymlinkTargetNotExist (EC 0026-00000012),
+  // a target that is itself a symlink is 400 InvalidTargetType.
+  if (!target) throw new OssError('SymlinkTargetNotExist', { ec: '0026-00000012' });
+  if (target.type === 'Symlink') throw new OssError('InvalidTargetType');
   return target;
 }

@@ -1,0 +1,24 @@
+import { xmlResponse } from '../../http/context.js';
+import { renderXml } from '../../http/xml.js';
+import type { Handler } from '../handler.js';
+import { isoDate, ownerXml } from '../owner.js';
+
+/** GET /b/?bucketInfo — ali-oss returns `BucketInfo.Bucket` raw. */
+export const getBucketInfo: Handler = async (ctx) => {
+  const b = ctx.bucketRecord!;
+  return xmlResponse(
+    renderXml('BucketInfo', {
+      Bucket: {
+        CreationDate: isoDate(b.createdAt),
+        ExtranetEndpoint: `${b.region}.aliyuncs.com`,
+        IntranetEndpoint: `${b.region}-internal.aliyuncs.com`,
+        Location: b.region,
+        Name: b.name,
+        StorageClass: b.storageClass,
+        DataRedundancyType: b.dataRedundancyType,
+        Owner: ownerXml(b.owner),
+        AccessControlList: { Grant: b.acl },
+      },
+    }),
+  );
+};
