@@ -477,3 +477,36 @@ describe('callback link-local refusal by default', () => {
     assert.equal(err.ecCode, '0007-00000008');
   });
 });
+
+describe('the documented setting that renders absent numbers as null', () => {
+  let server: TestServer;
+  let client: OSS;
+  let app: CallbackReceiver;
+  before(async () => {
+    server = await startTestServer((c) => {
+      c.callback.absentNumbersAsNull = true;
+    });
+    client = await withBucket(server, 'nulls');
+    app = await startCallbackReceiver({ kind: 'json' });
+  });
+  after(async () => {
+    await app.close();
+    await server.stop();
+  });
+
+  it('sends valid JSON for a non-image upload and passes additionalHeaders through', async () => {
+    const headers = {
+      'x-oss-callback': b64({
+        callbackUrl: app.url,
+        callbackBody: '{"h":${imageInfo.height},"w":${imageInfo.width},"f":${imageInfo.format},"size":${size}}',
+        callbackBodyType: 'application/json',
+        additionalHeaders: { 'x-app-token': 'abc' },
+      }),
+    };
+    const r = (await client.put('n.txt', Buffer.from('12'), { headers })) as unknown as { res: { status: number } };
+    assert.equal(r.res.status, 200);
+    const req = app.requests[0];
+    assert.deepEqual(JSON.parse(req.body.toString()), { h: null, w: null, f: null, size: 2 });
+    assert.equal(req.headers['x-app-token'], 'abc');
+  });
+});
