@@ -1,0 +1,202 @@
+/**
+ * The storage conformance suite: every MetadataStore / BlobStore backend runs these tests
+ * (the embedded SQLite + local-disk backend in local.test.ts; PostgreSQL/S3 backends later).
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { crc64 } from '../../src/storage/crc64.js';
+import { StorageError } from '../../src/storage/errors.js';
+import type { BlobStore, MetadataStore, ObjectRecord } from '../../src/storage/types.js';
+
+export interface Backend {
+  meta: MetadataStore;
+  blobs: BlobStore;
+  close(): Promise<void>;
+}
+
+async function readAll(r: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function obj(bucket: string, key: string, blob: string, size = 1): ObjectRecord {
+  return {
+    bucket,
+    key,
+    type: 'Normal',
+    size,
+    etag: 'E',
+    crc64: '0',
+    lastModified: Date.now(),
+    acl: 'default',
+    storageClass: 'Standard',
+    contentType: 'text/plain',
+    meta: { a: 'b' },
+    tags: {},
+    segments: [{ blob, size, crc64: '0' }],
+  };
+}
+
+export function storageConformance(name: string, open: () => Promise<Backend>): void {
+  describe(`storage conformance: ${name}`, () => {
+    it('writes a blob streaming, with size, MD5 and CRC64, and reads ranges back', async () => {
+      const b = await open();
+      try {
+        const data = Buffer.from('0123456789'.repeat(100_000));
+        const w = await b.blobs.write(Readable.from([data.subarray(0, 3), data.subarray(3)]), { maxBytes: 10_000_000 });
+        assert.equal(w.size, data.length);
+        assert.deepEqual(w.md5, createHash('md5').update(data).digest());
+        assert.equal(w.crc64, crc64(data));
+        assert.deepEqual(await readAll(await b.blobs.read(w.blob)), data);
+        assert.deepEqual(await readAll(await b.blobs.read(w.blob, 5, 14)), data.subarray(5, 15));
+        const seen = [];
+        for await (const id of b.blobs.list()) seen.push(id);
+        assert.ok(seen.includes(w.blob));
+        await b.blobs.delete([w.blob]);
+        await assert.rejects(b.blobs.read(w.blob));
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('refuses a blob past maxBytes and leaves nothing behind', async () => {
+      const b = await open();
+      try {
+        const before: string[] = [];
+        for await (const id of b.blobs.list()) before.push(id);
+        await assert.rejects(
+          b.blobs.write(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), { maxBytes: 1000 }),
+          (e: unknown) => e instanceof StorageError && e.kind === 'too-large',
+        );
+        const after: string[] = [];
+        for await (const id of b.blobs.list()) after.push(id);
+        assert.deepEqual(after.sort(), before.sort());
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('creates, lists, updates and deletes buckets; refuses to delete a non-empty one', async () => {
+      const b = await open();
+      try {
+        await b.meta.ensureAccount('acc1', 'one');
+        const rec = {
+          name: 'bk1',
+          owner: 'acc1',
+          acl: 'private' as const,
+          createdAt: 1,
+          region: 'r',
+          storageClass: 'Standard',
+          dataRedundancyType: 'LRS',
+        };
+        assert.equal(await b.meta.createBucket(rec), 'created');
+        assert.equal(await b.meta.createBucket(rec), 'exists');
+        assert.deepEqual(
+          (await b.meta.listBuckets('acc1')).map((x) => x.name),
+          ['bk1'],
+        );
+        await b.meta.updateBucket('bk1', { acl: 'public-read' });
+        assert.equal((await b.meta.getBucket('bk1'))?.acl, 'public-read');
+        await b.meta.putObject(obj('bk1', 'k', 'a'.repeat(32)));
+        assert.equal(await b.meta.deleteBucket('bk1'), 'not-empty');
+        await b.meta.deleteObject('bk1', 'k');
+        assert.equal(await b.meta.deleteBucket('bk1'), 'deleted');
+        assert.equal(await b.meta.deleteBucket('bk1'), 'missing');
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('replaces an object atomically and reports the released blobs', async () => {
+      const b = await open();
+      try {
+        const first = await b.meta.putObject(obj('b', 'k', '1'.repeat(32)));
+        assert.deepEqual(first.released, []);
+        const second = await b.meta.putObject(obj('b', 'k', '2'.repeat(32)));
+        assert.deepEqual(second.released, ['1'.repeat(32)]);
+        assert.equal((await b.meta.getObject('b', 'k'))?.segments[0].blob, '2'.repeat(32));
+        assert.deepEqual((await b.meta.getObject('b', 'k'))?.meta, { a: 'b' });
+        const refs = await b.meta.referencedBlobs();
+        assert.ok(refs.has('2'.repeat(32)) && !refs.has('1'.repeat(32)));
+        const del = await b.meta.deleteObject('b', 'k');
+        assert.deepEqual(del, { released: ['2'.repeat(32)], existed: true });
+        assert.deepEqual(await b.meta.deleteObject('b', 'k'), { released: [], existed: false });
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('runs a guard inside the commit (forbid-overwrite) without side effects when it throws', async () => {
+      const b = await open();
+      try {
+        await b.meta.putObject(obj('b', 'g', '3'.repeat(32)));
+        await assert.rejects(
+          b.meta.putObject(obj('b', 'g', '4'.repeat(32)), (existing) => {
+            if (existing) throw new Error('exists');
+          }),
+          /exists/,
+        );
+        assert.equal((await b.meta.getObject('b', 'g'))?.segments[0].blob, '3'.repeat(32));
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('lists in byte order with prefix, delimiter, marker and truncation, every key exactly once', async () => {
+      const b = await open();
+      try {
+        // Byte (UTF-8) order, as OSS lists.
+        const keys = ['a', 'a/1', 'a/2', 'a/b/1', 'b', 'b/1', 'c/x/y', 'z', 'é', '中'];
+        await Promise.all(keys.map((k, i) => b.meta.putObject(obj('l', k, i.toString(16).padStart(32, '0')))));
+        const all = await b.meta.listObjects('l', { prefix: '', delimiter: '', after: '', maxKeys: 100 });
+        assert.deepEqual(
+          all.objects.map((o) => o.key),
+          keys,
+        );
+        const top = await b.meta.listObjects('l', { prefix: '', delimiter: '/', after: '', maxKeys: 100 });
+        assert.deepEqual(
+          top.objects.map((o) => o.key),
+          ['a', 'b', 'z', 'é', '中'],
+        );
+        assert.deepEqual(top.commonPrefixes, ['a/', 'b/', 'c/']);
+        const under = await b.meta.listObjects('l', { prefix: 'a/', delimiter: '/', after: '', maxKeys: 100 });
+        assert.deepEqual(
+          under.objects.map((o) => o.key),
+          ['a/1', 'a/2'],
+        );
+        assert.deepEqual(under.commonPrefixes, ['a/b/']);
+        // Page through with max-keys 2 and the delimiter: every entry once, in order.
+        const seen: string[] = [];
+        let after = '';
+        for (let guard = 0; guard < 20; guard++) {
+          const page = await b.meta.listObjects('l', { prefix: '', delimiter: '/', after, maxKeys: 2 });
+          const entries = [...page.objects.map((o) => o.key), ...page.commonPrefixes].sort();
+          seen.push(...entries);
+          if (!page.isTruncated) break;
+          assert.ok(page.nextMarker);
+          after = page.nextMarker;
+        }
+        assert.deepEqual(seen.sort(), ['a', 'a/', 'b', 'b/', 'c/', 'é', 'z', '中'].sort());
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('stores access keys per account', async () => {
+      const b = await open();
+      try {
+        await b.meta.ensureAccount('acc2', 'two');
+        await b.meta.putAccessKey({ id: 'AK2', secret: 's', accountId: 'acc2', createdAt: 1 });
+        assert.equal((await b.meta.getAccessKey('AK2'))?.accountId, 'acc2');
+        assert.ok((await b.meta.listAccessKeys()).some((k) => k.id === 'AK2'));
+        assert.equal(await b.meta.deleteAccessKey('AK2'), true);
+        assert.equal(await b.meta.getAccessKey('AK2'), undefined);
+      } finally {
+        await b.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { collectOrphanBlobs } from '../../src/storage/gc.js';
+import { LocalBlobStore } from '../../src/storage/local/blob-store.js';
+import { SqliteMetadataStore } from '../../src/storage/local/metadata-store.js';
+import { type Backend, storageConformance } from './conformance.js';
+
+async function openLocal(dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-store-'))): Promise<Backend & { dir: string }> {
+  const meta = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+  const blobs = new LocalBlobStore(dir, true);
+  await blobs.init();
+  return {
+    dir,
+    meta,
+    blobs,
+    close: async () => {
+      await meta.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+storageConformance('local disk + SQLite', () => openLocal());
+
+describe('local backend specifics', () => {
+  it('names blob files by random id under blobs/, never by key', async () => {
+    const b = await openLocal();
+    try {
+      const { Readable } = await import('node:stream');
+      const w = await b.blobs.write(Readable.from([Buffer.from('x')]), { maxBytes: 10 });
+      assert.match(w.blob, /^[0-9a-f]{32}$/);
+      assert.deepEqual(readdirSync(path.join(b.dir, 'blobs', w.blob.slice(0, 2))), [w.blob]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('collects orphan blobs (written but never committed) and keeps referenced ones', async () => {
+    const b = await openLocal();
+    try {
+      const { Readable } = await import('node:stream');
+      const kept = await b.blobs.write(Readable.from([Buffer.from('kept')]), { maxBytes: 10 });
+      const orphan = await b.blobs.write(Readable.from([Buffer.from('orphan')]), { maxBytes: 10 });
+      await b.meta.putObject({
+        bucket: 'b',
+        key: 'k',
+        type: 'Normal',
+        size: 4,
+        etag: 'E',
+        crc64: '0',
+        lastModified: 1,
+        acl: 'default',
+        storageClass: 'Standard',
+        contentType: 'text/plain',
+        meta: {},
+        tags: {},
+        segments: [{ blob: kept.blob, size: 4, crc64: '0' }],
+      });
+      // A stray non-blob file is left alone.
+      writeFileSync(path.join(b.dir, 'blobs', '00', 'README'), 'not a blob');
+      assert.equal(await collectOrphanBlobs(b.meta, b.blobs), 1);
+      await assert.rejects(b.blobs.read(orphan.blob));
+      assert.ok(await b.blobs.read(kept.blob));
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('keeps committed data across a reopen', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-store-'));
+    const first = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+    await first.ensureAccount('a', 'a');
+    await first.createBucket({
+      name: 'persist',
+      owner: 'a',
+      acl: 'private',
+      createdAt: 1,
+      region: 'r',
+      storageClass: 'Standard',
+      dataRedundancyType: 'LRS',
+    });
+    await first.close();
+    const second = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+    assert.equal((await second.getBucket('persist'))?.owner, 'a');
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
