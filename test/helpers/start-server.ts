@@ -52,3 +52,8 @@ export async function withBucket(server: TestServer, bucket: string, options: Pa
   await client.putBucket(bucket);
   return client;
 }
+
+/** A real ali-oss client with options @types/ali-oss does not know (sldEnable, authorizationV4, …). */
+export function ossClient(options: Record<string, unknown>): OSS {
+  return new OSS(options as unknown as OSS.Options);
+}

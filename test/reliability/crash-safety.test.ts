@@ -9,9 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import OSS from 'ali-oss';
+import type OSS from 'ali-oss';
 import { crc64 } from '../../src/storage/crc64.js';
 import { spawnOssd } from '../helpers/spawn-ossd.js';
+import { ossClient } from '../helpers/start-server.js';
 
 const ID = 'crashKeyId0001';
 const SECRET = 'crashSecret000000000000000001';
@@ -67,7 +68,7 @@ describe('crash safety under SIGKILL', () => {
       );
       if (!dataDir) dataDir = ossd.dataDir;
       else rmSync(ossd.dataDir, { recursive: true, force: true });
-      const client = new OSS({
+      const client = ossClient({
         endpoint: `http://localhost:${ossd.port}`,
         sldEnable: true,
         accessKeyId: ID,
@@ -126,7 +127,7 @@ describe('crash safety under SIGKILL', () => {
     ]);
     rmSync(ossd.dataDir, { recursive: true, force: true });
     try {
-      const client = new OSS({
+      const client = ossClient({
         endpoint: `http://localhost:${ossd.port}`,
         sldEnable: true,
         accessKeyId: ID,
