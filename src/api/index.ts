@@ -9,13 +9,27 @@ import { listObjectsV2 } from './bucket/list-objects-v2.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import type { Handler } from './handler.js';
+import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
+import { completeMultipartUpload } from './multipart/complete-multipart-upload.js';
+import { initiateMultipartUpload } from './multipart/initiate-multipart-upload.js';
+import { listMultipartUploads } from './multipart/list-multipart-uploads.js';
+import { listParts } from './multipart/list-parts.js';
+import { uploadPart } from './multipart/upload-part.js';
+import { uploadPartCopy } from './multipart/upload-part-copy.js';
+import { appendObject } from './object/append-object.js';
+import { copyObject } from './object/copy-object.js';
 import { deleteObject } from './object/delete-object.js';
+import { deleteObjectTagging } from './object/delete-object-tagging.js';
 import { getObject } from './object/get-object.js';
 import { getObjectAcl } from './object/get-object-acl.js';
 import { getObjectMeta } from './object/get-object-meta.js';
+import { getObjectTagging } from './object/get-object-tagging.js';
+import { getSymlink } from './object/get-symlink.js';
 import { headObject } from './object/head-object.js';
 import { putObject } from './object/put-object.js';
 import { putObjectAcl } from './object/put-object-acl.js';
+import { putObjectTagging } from './object/put-object-tagging.js';
+import { putSymlink } from './object/put-symlink.js';
 import { listBuckets } from './service/list-buckets.js';
 
 /** Operation → handler. An operation missing here answers NotImplemented. */
@@ -37,4 +51,18 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   GetObjectAcl: getObjectAcl,
   ListObjectsV2: listObjectsV2,
   DeleteMultipleObjects: deleteMultipleObjects,
+  CopyObject: copyObject,
+  PutObjectTagging: putObjectTagging,
+  GetObjectTagging: getObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
+  PutSymlink: putSymlink,
+  GetSymlink: getSymlink,
+  InitiateMultipartUpload: initiateMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListParts: listParts,
+  ListMultipartUploads: listMultipartUploads,
+  AppendObject: appendObject,
 };

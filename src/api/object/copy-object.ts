@@ -1,0 +1,148 @@
+import { OssError } from '../../errors/oss-error.js';
+import { xmlResponse } from '../../http/context.js';
+import { renderXml } from '../../http/xml.js';
+import type { ContentHeaders, ObjectRecord } from '../../storage/types.js';
+import type { Handler } from '../handler.js';
+import { checkConditions } from './conditions.js';
+import { loadSourceBucket, loadSourceObject, parseCopySource } from './copy-source.js';
+import {
+  contentHeadersFrom,
+  isTrue,
+  metaFromHeaders,
+  objectAclFrom,
+  quoteEtag,
+  storageClassFrom,
+  tagsFromHeader,
+} from './object-headers.js';
+import { fileAlreadyExists } from './put-object.js';
+import { openObjectRange } from './read-object.js';
+
+type Directive = 'COPY' | 'REPLACE';
+
+function directive(value: string | undefined, name: string): Directive {
+  if (value === undefined) return 'COPY';
+  const v = value.trim().toUpperCase();
+  if (v === 'COPY' || v === 'REPLACE') return v;
+  throw new OssError('InvalidArgument', {
+    message: `${name} must be COPY or REPLACE.`,
+    extra: { ArgumentName: name, ArgumentValue: value },
+  });
+}
+
+function contentHeadersOf(o: ObjectRecord): ContentHeaders {
+  return {
+    contentType: o.contentType,
+    cacheControl: o.cacheControl,
+    contentDisposition: o.contentDisposition,
+    contentEncoding: o.contentEncoding,
+    contentLanguage: o.contentLanguage,
+    expires: o.expires,
+  };
+}
+
+function sameVersion(a: ObjectRecord | undefined, b: ObjectRecord): boolean {
+  return (
+    a !== undefined &&
+    a.etag === b.etag &&
+    a.lastModified === b.lastModified &&
+    a.segments.length === b.segments.length &&
+    a.segments.every((seg, i) => seg.blob === b.segments[i].blob)
+  );
+}
+
+/** The source changed between our read and the commit of a self-copy: read again. */
+class SourceChanged extends Error {}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * CopyObject: `PUT /dst` + `x-oss-copy-source`. Bytes are streamed into a new blob (objects never share
+ * blobs), except for a copy onto itself, which only rewrites the metadata (OSS semantics) and keeps the
+ * blobs, guarded in the commit against a concurrent overwrite. A symlink source copies the symlink.
+ */
+export const copyObject: Handler = async (ctx, s) => {
+  ctx.req.resume();
+  const { headers } = ctx;
+  const dstBucket = ctx.bucket!;
+  const source = parseCopySource(headers['x-oss-copy-source']);
+  const metaDirective = directive(headers['x-oss-metadata-directive'], 'x-oss-metadata-directive');
+  const tagDirective = directive(headers['x-oss-tagging-directive'], 'x-oss-tagging-directive');
+  // Validate everything taken from the request before touching storage.
+  const replaceMeta = metaDirective === 'REPLACE';
+  const requestMeta = replaceMeta ? metaFromHeaders(headers) : undefined;
+  const requestContent = replaceMeta ? contentHeadersFrom(headers, 'application/octet-stream') : undefined;
+  const requestTags = tagDirective === 'REPLACE' ? tagsFromHeader(headers['x-oss-tagging']) : undefined;
+  const requestAcl = headers['x-oss-object-acl'] !== undefined ? objectAclFrom(headers) : undefined;
+  const requestClass = headers['x-oss-storage-class'] !== undefined ? storageClassFrom(headers) : undefined;
+  const forbidOverwrite = isTrue(headers['x-oss-forbid-overwrite']);
+  const self = source.bucket === dstBucket && source.key === ctx.key;
+
+  const srcBucket = await loadSourceBucket(ctx, s, source.bucket);
+  for (let attempt = 1; ; attempt++) {
+    const src = await loadSourceObject(ctx, s, srcBucket, source);
+    checkConditions(headers, src, 'x-oss-copy-source-');
+    if (forbidOverwrite && (self || (await s.meta.getObject(dstBucket, ctx.key)))) throw fileAlreadyExists();
+
+    const target: ObjectRecord = {
+      bucket: dstBucket,
+      key: ctx.key,
+      type: src.type,
+      size: src.size,
+      etag: src.etag,
+      crc64: src.crc64,
+      contentMd5: src.contentMd5,
+      lastModified: Date.now(),
+      // A copy onto itself keeps its ACL unless told otherwise; a new object inherits the bucket's.
+      acl: requestAcl ?? (self ? src.acl : 'default'),
+      storageClass: requestClass ?? src.storageClass,
+      ...(requestContent ?? contentHeadersOf(src)),
+      meta: requestMeta ?? { ...src.meta },
+      tags: requestTags ?? { ...src.tags },
+      segments: self || src.type === 'Symlink' ? src.segments : [],
+      symlinkTarget: src.symlinkTarget,
+    };
+
+    let newBlob: string | undefined;
+    if (!self && src.type !== 'Symlink') {
+      let stream: Awaited<ReturnType<typeof openObjectRange>>;
+      try {
+        stream = await openObjectRange(s, src, 0, src.size - 1);
+      } catch (err) {
+        // An overwrite released the source blob between our metadata read and the open: read again.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < MAX_ATTEMPTS) continue;
+        throw err;
+      }
+      const written = await s.blobs.write(stream, { maxBytes: src.size });
+      newBlob = written.blob;
+      if (written.size !== src.size) {
+        await s.blobs.delete([written.blob]);
+        throw new OssError('InternalError', { message: 'The copy source changed while it was being read.' });
+      }
+      target.segments = [{ blob: written.blob, size: written.size, crc64: written.crc64 }];
+      target.crc64 = written.crc64;
+      if (src.type === 'Normal') {
+        target.etag = written.md5.toString('hex').toUpperCase();
+        target.contentMd5 = written.md5.toString('base64');
+      }
+    }
+
+    const guard = (existing: ObjectRecord | undefined) => {
+      if (forbidOverwrite && existing) throw fileAlreadyExists();
+      if (self && !sameVersion(existing, src)) throw new SourceChanged();
+    };
+    try {
+      const { released } = await s.meta.putObject(target, guard);
+      await s.blobs.delete(released);
+    } catch (err) {
+      if (newBlob) await s.blobs.delete([newBlob]);
+      if (err instanceof SourceChanged && attempt < MAX_ATTEMPTS) continue;
+      throw err;
+    }
+
+    const etag = quoteEtag(target.etag);
+    return xmlResponse(
+      renderXml('CopyObjectResult', { ETag: etag, LastModified: new Date(target.lastModified).toISOString() }),
+      { etag, 'x-oss-hash-crc64ecma': target.crc64 },
+    );
+  }
+};

@@ -1,0 +1,78 @@
+import { authorize } from '../../auth/acl.js';
+import { OssError } from '../../errors/oss-error.js';
+import type { RequestContext } from '../../http/context.js';
+import { validateBucketName, validateObjectKey } from '../../http/validate.js';
+import type { Services } from '../../services.js';
+import type { BucketRecord, ObjectRecord } from '../../storage/types.js';
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+function badSource(
+  value: string,
+  message = 'Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.',
+) {
+  return new OssError('InvalidArgument', {
+    message,
+    extra: { ArgumentName: 'x-oss-copy-source', ArgumentValue: value },
+  });
+}
+
+/**
+ * `x-oss-copy-source: /<bucket>/<url-encoded key>[?versionId=<id>]`. ali-oss encodes the key with
+ * encodeURIComponent (`/` → `%2F`); the Go SDK uses QueryEscape (space → `+`), so `+` decodes to a space.
+ */
+export function parseCopySource(value: string | undefined): CopySource {
+  if (value === undefined || value === '') throw badSource('');
+  let raw = value.trim();
+  let versionId: string | undefined;
+  const q = raw.indexOf('?');
+  if (q >= 0) {
+    const params = new URLSearchParams(raw.slice(q + 1));
+    versionId = params.get('versionId') ?? undefined;
+    raw = raw.slice(0, q);
+  }
+  if (raw.startsWith('/')) raw = raw.slice(1);
+  const slash = raw.indexOf('/');
+  if (slash <= 0 || slash === raw.length - 1) throw badSource(value);
+  let key: string;
+  try {
+    key = decodeURIComponent(raw.slice(slash + 1).replace(/\+/g, ' '));
+  } catch {
+    throw badSource(value, 'The copy source key is not correctly URL-encoded.');
+  }
+  const bucket = raw.slice(0, slash);
+  validateBucketName(bucket, false);
+  validateObjectKey(key);
+  return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
+}
+
+/** The source bucket, checked to exist (NoSuchBucket). */
+export async function loadSourceBucket(ctx: RequestContext, s: Services, name: string): Promise<BucketRecord> {
+  const bucket = name === ctx.bucket && ctx.bucketRecord ? ctx.bucketRecord : await s.meta.getBucket(name);
+  if (!bucket) throw new OssError('NoSuchBucket', { ec: '0015-00000101', extra: { BucketName: name } });
+  return bucket;
+}
+
+/**
+ * Loads the source object and checks that the caller may read it (the pipeline only authorised the
+ * destination). Access is checked before existence so a private bucket does not reveal its keys.
+ */
+export async function loadSourceObject(
+  ctx: RequestContext,
+  s: Services,
+  bucket: BucketRecord,
+  source: CopySource,
+): Promise<ObjectRecord> {
+  const object = await s.meta.getObject(bucket.name, source.key);
+  authorize('object-read', ctx.principal, bucket, object?.acl);
+  if (!object) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: source.key } });
+  // ossd keeps no versions: only the current ("null") version exists.
+  if (source.versionId !== undefined && source.versionId !== 'null') {
+    throw new OssError('NoSuchVersion', { extra: { VersionId: source.versionId } });
+  }
+  return object;
+}
