@@ -125,9 +125,15 @@ export function isAddressAllowed(ip: string, policy: AddressPolicy): boolean {
  * Resolves `hostname` once, refuses it if ANY resolved address is refused by the policy, and returns the
  * first address. The caller connects to exactly that address (no second lookup).
  */
+/** How names are resolved (injectable so tests can play a rebinding DNS server). */
+export type LookupAll = (host: string) => Promise<{ address: string; family: number }[]>;
+
+const systemLookup: LookupAll = (host) => lookup(host, { all: true, verbatim: true });
+
 export async function resolveChecked(
   hostname: string,
   policy: AddressPolicy,
+  lookupAll: LookupAll = systemLookup,
 ): Promise<{ address: string; family: 4 | 6 }> {
   const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   const literal = isIP(host);
@@ -138,7 +144,7 @@ export async function resolveChecked(
   }
   let addresses: { address: string; family: number }[];
   try {
-    addresses = await lookup(host, { all: true, verbatim: true });
+    addresses = await lookupAll(host);
   } catch (err) {
     throw new CallbackAddressError('dns', `cannot resolve ${host}`, { cause: err });
   }

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
-import { type AddressPolicy, CallbackAddressError, resolveChecked } from './address-policy.js';
+import { type AddressPolicy, CallbackAddressError, type LookupAll, resolveChecked } from './address-policy.js';
 import type { CallbackBodyType, CallbackTarget } from './parse.js';
 import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
@@ -58,6 +58,8 @@ export interface SendOptions {
   userAgent?: string;
   /** Extra trusted CA certificates for https callbacks (certificate verification is always on). */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** Name resolution (default: the system resolver); resolved once per attempt. */
+  lookup?: LookupAll;
 }
 
 /** What the real service sends (from its documented callback request). */
@@ -137,7 +139,7 @@ async function attempt(
     let resolved: { address: string; family: 4 | 6 };
     try {
       resolved = await Promise.race([
-        resolveChecked(target.hostname, opts.policy),
+        resolveChecked(target.hostname, opts.policy, opts.lookup),
         new Promise<never>((_, reject) =>
           controller.signal.addEventListener('abort', () => reject(new Error('callback timeout')), { once: true }),
         ),
