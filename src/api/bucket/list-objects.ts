@@ -5,12 +5,12 @@ import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { isoDate, ownerXml } from '../owner.js';
 
-export function maxKeysParam(raw: string | undefined, name = 'max-keys'): number {
+export function maxKeysParam(raw: string | undefined, name = 'max-keys', min = 0): number {
   if (raw === undefined || raw === '') return 100;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 1000) {
+  if (!/^\d+$/.test(raw) || n < min || n > 1000) {
     throw new OssError('InvalidArgument', {
-      message: `Argument ${name} must be an integer between 0 and 1000.`,
+      message: `Argument ${name} must be an integer between ${min} and 1000.`,
       extra: { ArgumentName: name, ArgumentValue: raw },
     });
   }

@@ -1,5 +1,6 @@
 import { xmlResponse } from '../../http/context.js';
 import { renderXml } from '../../http/xml.js';
+import { maxKeysParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
 import { isoDate, ownerXml } from '../owner.js';
 
@@ -7,7 +8,7 @@ export const listBuckets: Handler = async (ctx, s) => {
   const accountId = ctx.principal!.accountId;
   const prefix = ctx.params.get('prefix') ?? '';
   const marker = ctx.params.get('marker') ?? '';
-  const maxKeys = Math.min(Math.max(Number(ctx.params.get('max-keys') ?? 1000) || 1000, 1), 1000);
+  const maxKeys = ctx.params.has('max-keys') ? maxKeysParam(ctx.params.get('max-keys'), 'max-keys', 1) : 1000;
   const all = (await s.meta.listBuckets(accountId)).filter((b) => b.name.startsWith(prefix) && b.name > marker);
   const page = all.slice(0, maxKeys);
   const truncated = all.length > maxKeys;
