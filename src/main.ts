@@ -15,6 +15,7 @@ import { collectOrphanBlobs } from './storage/gc.js';
 import { LocalBlobStore } from './storage/local/blob-store.js';
 import { SqliteDeliveryStore } from './storage/local/delivery-store.js';
 import { SqliteMetadataStore } from './storage/local/metadata-store.js';
+import { startUploadCollector } from './storage/multipart-gc.js';
 
 export const ROOT_ACCOUNT_ID = '1000000000000001';
 
@@ -120,6 +121,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const root = await ensureRootCredentials(config, storage.meta);
   const removed = await collectOrphanBlobs(storage.meta, storage.blobs);
   if (removed) logger.info({ removed }, 'collected orphan blobs');
+  // Abandoned multipart uploads: once now, then periodically until close.
+  const uploadCollector = startUploadCollector(
+    storage.meta,
+    storage.blobs,
+    config.multipartMaxAgeHours * 3_600_000,
+    logger,
+  );
+  await uploadCollector.runNow();
   const keys = loadCallbackKeys(config);
   const { host, port } = parseAddress(config.address);
   let endpoint = config.publicEndpoint ?? '';
@@ -150,6 +159,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await uploadCollector.stop();
       await storage.meta.close();
     })();
     return closing;

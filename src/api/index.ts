@@ -1,13 +1,18 @@
+import { preflight } from '../http/cors.js';
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
+import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
 import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
+import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
 import { listObjects } from './bucket/list-objects.js';
 import { listObjectsV2 } from './bucket/list-objects-v2.js';
+import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
+import { putBucketCors } from './bucket/put-bucket-cors.js';
 import type { Handler } from './handler.js';
 import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
 import { completeMultipartUpload } from './multipart/complete-multipart-upload.js';
@@ -65,4 +70,9 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   ListParts: listParts,
   ListMultipartUploads: listMultipartUploads,
   AppendObject: appendObject,
+  PostObject: postObject,
+  PutBucketCors: putBucketCors,
+  GetBucketCors: getBucketCors,
+  DeleteBucketCors: deleteBucketCors,
+  Options: preflight,
 };

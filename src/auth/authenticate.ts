@@ -5,6 +5,8 @@ import type { AccessKey } from '../storage/types.js';
 import { canonicalResourceV1, type HeaderBag, signV1, stringToSignV1 } from './signature-v1.js';
 import {
   canonicalRequestV4,
+  EMPTY_VALUE_STYLES,
+  type EmptyValueStyle,
   parseAuthorizationV4,
   parseCredentialV4,
   parseV4Date,
@@ -90,10 +92,10 @@ async function resolveKey(
       headers['x-oss-security-token'] ??
       query.find(([k]) => k === 'security-token' || k === 'x-oss-security-token')?.[1];
     if (!token || !safeEqual(token, key.securityToken)) {
-      throw new OssError('InvalidSecurityToken', { ec: '0002-00000901' });
+      throw new OssError('InvalidSecurityToken', { ec: '0002-00000006' });
     }
     if (key.expiresAt !== undefined && key.expiresAt < o.now) {
-      throw new OssError('SecurityTokenExpired', { ec: '0002-00000903' });
+      throw new OssError('SecurityTokenExpired', { ec: '0002-00000007' });
     }
   }
   return key;
@@ -105,6 +107,15 @@ function principalOf(key: AccessKey): Principal {
     accessKeyId: key.id,
     temporary: key.securityToken !== undefined ? key : undefined,
   };
+}
+
+/**
+ * The wire cannot tell a bare empty parameter from `k=`: ali-oss header signing renders an empty
+ * sub-resource bare and an empty plain parameter as `k=`, while signatureUrlV4 renders its caller's
+ * `queries` as given ('' → `k=`, null → bare). Try each rendering only when an empty value exists.
+ */
+function emptyStyles(query: [string, string][]): readonly EmptyValueStyle[] {
+  return query.some(([, v]) => v === '') ? EMPTY_VALUE_STYLES : ['rule'];
 }
 
 function expired(): OssError {
@@ -152,10 +163,12 @@ export async function authenticate(input: AuthInput, o: AuthOptions): Promise<Au
     const hash = headers['x-oss-content-sha256'] ?? 'UNSIGNED-PAYLOAD';
     let first = '';
     for (const t of targets) {
-      const cr = canonicalRequestV4(method, t.bucket, t.key, query, headers, parsed.additionalHeaders, hash);
-      const sts = stringToSignV4(dateTime, cred.scope, cr);
-      first ||= sts;
-      if (safeEqual(signV4(signingKey, sts), parsed.signature)) return { principal: principalOf(key), target: t };
+      for (const empty of emptyStyles(query)) {
+        const cr = canonicalRequestV4(method, t.bucket, t.key, query, headers, parsed.additionalHeaders, hash, empty);
+        const sts = stringToSignV4(dateTime, cred.scope, cr);
+        first ||= sts;
+        if (safeEqual(signV4(signingKey, sts), parsed.signature)) return { principal: principalOf(key), target: t };
+      }
     }
     throw mismatch(first, parsed.signature, cred.accessKeyId);
   }
@@ -194,10 +207,12 @@ export async function authenticate(input: AuthInput, o: AuthOptions): Promise<Au
     const signingKey = signingKeyV4(key.secret, cred.day, cred.region, cred.product);
     let first = '';
     for (const t of targets) {
-      const cr = canonicalRequestV4(method, t.bucket, t.key, rest, headers, additional, 'UNSIGNED-PAYLOAD');
-      const sts = stringToSignV4(dateTime, cred.scope, cr);
-      first ||= sts;
-      if (safeEqual(signV4(signingKey, sts), provided)) return { principal: principalOf(key), target: t };
+      for (const empty of emptyStyles(rest)) {
+        const cr = canonicalRequestV4(method, t.bucket, t.key, rest, headers, additional, 'UNSIGNED-PAYLOAD', empty);
+        const sts = stringToSignV4(dateTime, cred.scope, cr);
+        first ||= sts;
+        if (safeEqual(signV4(signingKey, sts), provided)) return { principal: principalOf(key), target: t };
+      }
     }
     throw mismatch(first, provided, cred.accessKeyId);
   }

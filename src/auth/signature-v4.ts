@@ -11,11 +11,20 @@ export function canonicalUriV4(bucket: string | undefined, key: string): string 
   return encV4(`/${bucket ? `${bucket}/` : ''}${key}`).replace(/%2F/g, '/');
 }
 
+/**
+ * How an empty query value is rendered: `rule` = bare key for a sub-resource, `k=` otherwise (what
+ * ali-oss's header signing produces); `equals` = always `k=` (signatureUrlV4 with `queries: {k: ''}`);
+ * `bare` = always a bare key (`queries: {k: null}`). The wire shows `k=` in every case.
+ */
+export type EmptyValueStyle = 'rule' | 'equals' | 'bare';
+export const EMPTY_VALUE_STYLES: readonly EmptyValueStyle[] = ['rule', 'equals', 'bare'];
+
 /** All query parameters sorted (localeCompare), `enc(k)=enc(v)`; an empty sub-resource is a bare key. */
-export function canonicalQueryV4(query: [string, string][]): string {
+export function canonicalQueryV4(query: [string, string][], empty: EmptyValueStyle = 'rule'): string {
+  const bare = (k: string) => (empty === 'rule' ? SUB_RESOURCES.has(k) : empty === 'bare');
   return [...query]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => (v === '' && SUB_RESOURCES.has(k) ? encV4(k) : `${encV4(k)}=${encV4(v)}`))
+    .map(([k, v]) => (v === '' && bare(k) ? encV4(k) : `${encV4(k)}=${encV4(v)}`))
     .join('&');
 }
 
@@ -27,6 +36,7 @@ export function canonicalRequestV4(
   headers: HeaderBag,
   additionalHeaders: string[],
   payloadHash: string,
+  empty: EmptyValueStyle = 'rule',
 ): string {
   const names = new Set(additionalHeaders);
   for (const k of Object.keys(headers)) {
@@ -40,7 +50,7 @@ export function canonicalRequestV4(
   return [
     method.toUpperCase(),
     canonicalUriV4(bucket, key),
-    canonicalQueryV4(query),
+    canonicalQueryV4(query, empty),
     canonicalHeaders,
     additionalHeaders.join(';'),
     payloadHash,

@@ -14,6 +14,7 @@ import {
 import { createLogger } from '../observability/logger.js';
 import type { BucketAcl } from '../storage/types.js';
 import { printDelivery, printDeliveryList } from './print-deliveries.js';
+import { runStsCommand } from './sts-command.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -125,6 +126,7 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
       );
       return 2;
     }
+    if (command === 'sts') return await runStsCommand(sub, flags, config, storage.meta, account, out);
     out(`unknown command ${command}; see ossd help`);
     return 2;
   } finally {

@@ -9,11 +9,17 @@ export function helpText(): string {
 
 Usage:
   ossd serve [options]                  run the server (npm start -- [options])
-  ossd keys create|list|delete [ID]     manage access keys (root account by default)
-  ossd bucket create|list|delete NAME   manage buckets (owned by the root account)
+  ossd keys create [--account ID] | list | delete ID
+                                        manage access keys (root account by default)
+  ossd bucket create NAME [--acl ACL] [--account ID] | list | delete NAME
+                                        manage buckets (owned by the root account by default;
+                                        ACL private|public-read|public-read-write)
   ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N]
-  ossd callbacks show ID                one delivery: request, signature input, response, latency
+  ossd callbacks show ID [--json]       one delivery: request, signature input, response, latency
   ossd callbacks resend ID              sign and deliver the recorded callback again
+  ossd sts issue [--duration SECONDS] [--bucket B] [--prefix P ...] [--action A ...] [--policy JSON|@FILE]
+                                        temporary credentials (STS.… key, SecurityToken, Expiration) for
+                                        --account (root by default), optionally limited; see docs/sts.md
   ossd help                             this text
 
 Server options (each also read from the environment; a JSON --config file is read first):
@@ -25,7 +31,7 @@ Credentials:
   OSSD_ROOT_ACCESS_KEY_ID / OSSD_ROOT_ACCESS_KEY_SECRET set the root access key; otherwise one is
   generated on first start, stored in the data directory, and its secret printed once.
 
-Admin commands (keys, bucket, callbacks) work on the data directory directly (--data / OSSD_DATA),
+Admin commands (keys, bucket, callbacks, sts) work on the data directory directly (--data / OSSD_DATA),
 whether or not the server is running.
 `;
 }

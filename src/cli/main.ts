@@ -16,6 +16,10 @@ const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; 
   account: { type: 'string' },
   acl: { type: 'string' },
   json: { type: 'boolean' },
+  duration: { type: 'string' },
+  prefix: { type: 'string', multiple: true },
+  action: { type: 'string', multiple: true },
+  policy: { type: 'string' },
 };
 for (const s of SETTINGS) {
   options[s.flag] = s.kind === 'boolean' ? { type: 'string' } : { type: 'string', multiple: s.kind === 'list' };

@@ -26,6 +26,8 @@ export interface Config {
   maxSkewMs: number;
   /** fsync blobs and use SQLite synchronous=FULL before acknowledging writes. */
   fsync: boolean;
+  /** Multipart uploads older than this many hours are aborted and their parts deleted (default 168 = 7 days; 0 = never). */
+  multipartMaxAgeHours: number;
   callback: CallbackConfig;
 }
 
@@ -59,6 +61,7 @@ export function defaultConfig(): Config {
     logLevel: 'info',
     maxSkewMs: 15 * 60 * 1000,
     fsync: true,
+    multipartMaxAgeHours: 168,
     callback: {
       timeoutMs: 5000,
       maxResponseBytes: 1024 * 1024,
@@ -92,6 +95,12 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
     { flag: 'tls-key', path: 'tlsKey', kind: 'string', help: 'PEM private key file for --tls-cert' },
     { flag: 'log-level', path: 'logLevel', kind: 'string', help: 'fatal|error|warn|info|debug|silent (default info)' },
     { flag: 'fsync', path: 'fsync', kind: 'boolean', help: 'fsync before acknowledging writes (default true)' },
+    {
+      flag: 'multipart-max-age-hours',
+      path: 'multipartMaxAgeHours',
+      kind: 'number',
+      help: 'abort multipart uploads older than this (default 168 = 7 days; 0 = never)',
+    },
     {
       flag: 'callback-timeout-ms',
       path: 'callback.timeoutMs',

@@ -8,6 +8,7 @@ export interface ErrorSpec {
 
 export const ERRORS = {
   AccessDenied: { status: 403, message: 'You have no right to access this object because of bucket acl.' },
+  AccessForbidden: { status: 403, message: 'CORSResponse: This CORS request is not allowed.' },
   BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available.' },
   BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty.' },
   CallbackFailed: { status: 203, message: 'Callback failed.' },

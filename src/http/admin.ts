@@ -4,6 +4,7 @@ import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import type { AccessKey } from '../storage/types.js';
 import { handleCallbackAdmin } from './admin-callbacks.js';
+import { handleStsAdmin } from './admin-sts.js';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const buf = Buffer.from(JSON.stringify(body));
@@ -56,7 +57,10 @@ export async function handleAdmin(
   if (path.startsWith('/-/admin/')) {
     try {
       const key = await adminPrincipal(req, s);
-      const r = await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
+      const r =
+        path === '/-/admin/sts'
+          ? await handleStsAdmin(req, key, s)
+          : await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
       json(res, r.status, r.body);
     } catch (err) {
       const e = err instanceof OssError ? err : new OssError('InternalError', { cause: err });

@@ -5,10 +5,12 @@ import { HANDLERS } from '../api/index.js';
 import { authorize } from '../auth/acl.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { HeaderBag } from '../auth/signature-v1.js';
+import { enforceStsPolicy } from '../auth/sts.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import { handleAdmin } from './admin.js';
 import { headerText, type RequestContext } from './context.js';
+import { applyCorsHeaders } from './cors.js';
 import { OPERATIONS } from './operations.js';
 import { newRequestId } from './request-id.js';
 import { sendError, sendResponse, toOssError } from './respond.js';
@@ -50,6 +52,20 @@ export function clientIp(req: IncomingMessage): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
+/** `localhost`, the configured vhost domains and the advertised endpoint's host (spec §1). */
+function vhostDomains(s: Services): string[] {
+  const domains = ['localhost', ...s.config.vhostDomains.map((d) => d.toLowerCase())];
+  if (s.config.publicEndpoint) {
+    try {
+      const host = new URL(s.config.publicEndpoint).hostname.toLowerCase();
+      if (host && !domains.includes(host)) domains.push(host);
+    } catch {
+      // an unparsable endpoint adds no domain
+    }
+  }
+  return domains;
+}
+
 /** The request pipeline: route → authenticate → authorise → handler → response, one log line each. */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, s: Services): Promise<void> {
   const startedAt = performance.now();
@@ -76,11 +92,19 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     }
     const query = parseQuery(rawQuery);
     const headers = headerBag(req);
-    const targets = resolveTargets(req.headers.host, rawPath, ['localhost', ...s.config.vhostDomains]);
-    const auth = await authenticate(
-      { method, headers, query, targets },
-      { lookupKey: (id) => s.meta.getAccessKey(id), now: Date.now(), maxSkewMs: s.config.maxSkewMs },
-    );
+    const targets = resolveTargets(req.headers.host, rawPath, vhostDomains(s));
+    await applyCorsHeaders(req, res, s, targets[0].bucket);
+    // PostObject authenticates with the signed policy in its form; OSS ignores header and URL signatures.
+    const postTarget =
+      method === 'POST' && !query.some(([k]) => k === 'delete')
+        ? targets.find((t) => t.bucket !== undefined && t.key === '')
+        : undefined;
+    const auth = postTarget
+      ? { principal: null, target: postTarget }
+      : await authenticate(
+          { method, headers, query, targets },
+          { lookupKey: (id) => s.meta.getAccessKey(id), now: Date.now(), maxSkewMs: s.config.maxSkewMs },
+        );
     const params = new Map(query);
     const target = auth.target;
     const op = resolveOperation(method, target, new URLSearchParams(query), req.headers);
@@ -119,6 +143,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       objectAcl = (await s.meta.getObject(ctx.bucketRecord.name, target.key))?.acl;
     }
     authorize(level, ctx.principal, ctx.bucketRecord, objectAcl);
+    enforceStsPolicy(ctx);
     const handler = HANDLERS[op];
     if (!handler) throw new OssError('NotImplemented', { message: `${op} is not implemented by ossd.` });
     const response = await handler(ctx, s);
@@ -155,6 +180,12 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
 
 export function createServer(s: Services): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // Graceful shutdown: server.close() only closes connections idle at that moment, so a keep-alive
+    // connection whose request was in flight would hold close() open for keepAliveTimeout. Close it
+    // as soon as its response is done.
+    res.once('finish', () => {
+      if (!server.listening) setImmediate(() => server.closeIdleConnections());
+    });
     handleRequest(req, res, s).catch((err) => {
       s.logger.error({ err }, 'unhandled request failure');
       if (!res.headersSent) res.writeHead(500);

@@ -29,7 +29,10 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: { enabled: true, maxEntityCount: 0, maxTotalExpansions: 100000, maxExpandedLength: 4_000_000 },
-  htmlEntities: false,
+  // Only the five XML entities plus numeric references (Go's encoding/xml writes ' as &#39;, \t as &#x9;);
+  // an empty map keeps HTML names such as &nbsp; undecoded. fast-xml-parser 5 accepts a map here
+  // (OrderedObjParser: numericAllowed = htmlEntities), but its typings only say boolean.
+  htmlEntities: {} as unknown as boolean,
   maxNestedTags: 32,
   isArray: (_name, _path, isLeaf) => !isLeaf || true,
 });
@@ -39,14 +42,23 @@ const parser = new XMLParser({
  * DOCTYPE and custom entities are refused. Throws MalformedXML.
  */
 export function parseXml(text: string): XmlObject {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new OssError('MalformedXML');
+  if (/<!DOCTYPE|<!ENTITY/i.test(text) || !/^\s*<[\s\S]*>\s*$/.test(text)) throw new OssError('MalformedXML');
+  // Only the five predefined entities and character references exist without a DTD; the validator
+  // lets `&foo;` through (and the parser would keep it as literal text).
+  const markup = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, '');
+  if (/&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/.test(markup)) throw new OssError('MalformedXML');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new OssError('MalformedXML');
+  let doc: XmlObject;
   try {
-    return parser.parse(text) as XmlObject;
+    doc = parser.parse(text) as XmlObject;
   } catch (err) {
     throw new OssError('MalformedXML', { cause: err });
   }
+  // Exactly one root element and nothing but whitespace around it (the validator accepts `<a/><b/>`).
+  const roots = Object.values(doc);
+  if (roots.length !== 1 || !Array.isArray(roots[0]) || roots[0].length !== 1) throw new OssError('MalformedXML');
+  return doc;
 }
 
 /** Children named `name` of a parsed element (parseXml makes everything an array). */

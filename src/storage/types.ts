@@ -110,6 +110,54 @@ export interface Released {
   released: string[];
 }
 
+export interface ListUploadsQuery {
+  prefix: string;
+  delimiter: string;
+  /** Uploads of keys after this one (or of this key after `uploadIdMarker`). */
+  keyMarker: string;
+  uploadIdMarker: string;
+  maxUploads: number;
+}
+
+export interface ListUploadsResult {
+  uploads: MultipartUpload[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last upload (or common prefix, with uploadId '') returned. */
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+/** Multipart uploads and appends (one transaction each; `guard`/`build` run inside it and may throw). */
+export interface MultipartStore {
+  createUpload(upload: MultipartUpload): Promise<void>;
+  getUpload(uploadId: string): Promise<MultipartUpload | undefined>;
+  /** Adds or replaces a part (the replaced part's blob is released); 'no-upload' once the upload is gone. */
+  putPart(part: PartRecord): Promise<Released | 'no-upload'>;
+  /** Parts in part-number order after `after`, at most `max`. */
+  listParts(uploadId: string, after: number, max: number): Promise<{ parts: PartRecord[]; isTruncated: boolean }>;
+  /**
+   * Turns the upload into `object` whose segments are the blobs of `used` parts. 'parts-changed' when a
+   * used part was replaced since it was read. Releases unused parts and the replaced object's blobs.
+   */
+  completeUpload(
+    uploadId: string,
+    object: ObjectRecord,
+    used: PartRecord[],
+    guard?: (existing: ObjectRecord | undefined) => void,
+  ): Promise<Released | 'no-upload' | 'parts-changed'>;
+  abortUpload(uploadId: string): Promise<Released | 'no-upload'>;
+  listUploads(bucket: string, q: ListUploadsQuery): Promise<ListUploadsResult>;
+  /** Aborts every upload initiated before `cutoff` (ms), releasing their parts. */
+  abortUploadsBefore(cutoff: number): Promise<Released & { uploads: string[] }>;
+  /** Writes the object `build` derives from the current one, inside the commit (AppendObject). */
+  appendObject(
+    bucket: string,
+    key: string,
+    build: (existing: ObjectRecord | undefined) => ObjectRecord,
+  ): Promise<Released & { object: ObjectRecord }>;
+}
+
 export interface MetadataStore {
   // accounts and keys
   ensureAccount(id: string, name: string): Promise<Account>;
@@ -138,6 +186,8 @@ export interface MetadataStore {
   listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult>;
   /** Every blob id referenced by any object or part (for garbage collection). */
   referencedBlobs(): Promise<Set<string>>;
+  /** Multipart uploads, parts and appends. */
+  readonly multipart: MultipartStore;
   close(): Promise<void>;
 }
 

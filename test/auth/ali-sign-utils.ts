@@ -2,7 +2,10 @@ import { createRequire } from 'node:module';
 
 /** ali-oss 6.23.0's own signing functions (lib/common/signUtils.js), typed for the tests. */
 export interface AliSignUtils {
-  buildCanonicalizedResource(resourcePath: string, parameters?: Record<string, string | null> | string | string[]): string;
+  buildCanonicalizedResource(
+    resourcePath: string,
+    parameters?: Record<string, string | null> | string | string[],
+  ): string;
   buildCanonicalString(
     method: string,
     resourcePath: string,

@@ -10,6 +10,7 @@ import type {
   Released,
 } from '../types.js';
 import { GroupCommitter } from './group-commit.js';
+import { SqliteMultipartStore } from './multipart-store.js';
 import { migrate } from './schema.js';
 
 interface ObjectRow {
@@ -92,6 +93,7 @@ export function prefixSuccessor(prefix: string): string {
 export class SqliteMetadataStore implements MetadataStore {
   readonly db: Database.Database;
   private readonly committer: GroupCommitter;
+  readonly multipart: SqliteMultipartStore;
 
   constructor(file: string, options: { fsync: boolean }) {
     this.db = new Database(file);
@@ -100,6 +102,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     this.committer = new GroupCommitter(this.db);
+    this.multipart = new SqliteMultipartStore(this);
   }
 
   /** Runs a write in the next group commit. */
@@ -310,9 +313,10 @@ export class SqliteMetadataStore implements MetadataStore {
     const objects: ObjectRecord[] = [];
     const commonPrefixes: string[] = [];
     const upper = q.prefix ? prefixSuccessor(q.prefix) : undefined;
-    // biome-ignore lint/complexity/useMathMinMax: string comparison, not numbers
-    let lower = q.after > q.prefix ? q.after : q.prefix;
-    let lowerInclusive = q.after === '' || q.after < q.prefix;
+    // Keys sort by UTF-8 bytes (SQLite BINARY), which differs from JS's UTF-16 `<` above U+FFFF.
+    const afterVsPrefix = Buffer.compare(Buffer.from(q.after, 'utf8'), Buffer.from(q.prefix, 'utf8'));
+    let lower = afterVsPrefix > 0 ? q.after : q.prefix;
+    let lowerInclusive = q.after === '' || afterVsPrefix < 0;
     const batch = Math.min(q.maxKeys + 1, 1001);
     let last: string | undefined;
     const total = () => objects.length + commonPrefixes.length;
@@ -333,8 +337,9 @@ export class SqliteMetadataStore implements MetadataStore {
               commonPrefixes.push(cp);
               last = cp;
             }
-            // Skip every key under this common prefix.
+            // Skip every key under this common prefix ('' = no greater string: nothing follows).
             lower = prefixSuccessor(cp);
+            if (lower === '') return { objects, commonPrefixes, isTruncated: false };
             lowerInclusive = true;
             break;
           }

@@ -1,0 +1,52 @@
+import { OssError } from '../../errors/oss-error.js';
+import type { Handler } from '../handler.js';
+import { parseContentMd5, quoteEtag } from '../object/object-headers.js';
+import { storeBody } from '../object/store-body.js';
+import { loadUpload, MAX_PART_BYTES, noSuchUpload, partNumberParam, releaseBlobs } from './multipart-common.js';
+
+/**
+ * UploadPart: `PUT /b/k?partNumber=N&uploadId=ID`, body streamed into a new blob. Re-uploading a part
+ * number replaces it (the old blob is released). Callback, meta and content headers that clients repeat
+ * on every part are ignored.
+ */
+export const uploadPart: Handler = async (ctx, s) => {
+  const partNumber = partNumberParam(ctx.params.get('partNumber'));
+  // Unknown upload before reading the body: ali-oss's multipartUpload turns a 404 into an abort.
+  const upload = await loadUpload(ctx, s);
+  const declared = ctx.headers['content-length'];
+  if (declared !== undefined && Number(declared) > MAX_PART_BYTES) {
+    throw new OssError('EntityTooLarge', { ec: '0016-00000711' });
+  }
+  const expectedMd5 = parseContentMd5(ctx.headers['content-md5']);
+  const stored = await storeBody(ctx, s, { expectedMd5, maxBytes: MAX_PART_BYTES });
+  const etag = stored.md5.toString('hex').toUpperCase();
+  let result: Awaited<ReturnType<typeof s.meta.multipart.putPart>>;
+  try {
+    result = await s.meta.multipart.putPart({
+      uploadId: upload.uploadId,
+      partNumber,
+      blob: stored.blob,
+      size: stored.size,
+      etag,
+      crc64: stored.crc64,
+      lastModified: Date.now(),
+    });
+  } catch (err) {
+    await releaseBlobs(s, [stored.blob]);
+    throw err;
+  }
+  if (result === 'no-upload') {
+    // Completed or aborted while the part streamed in.
+    await releaseBlobs(s, [stored.blob]);
+    throw noSuchUpload(upload.uploadId);
+  }
+  await releaseBlobs(s, result.released);
+  return {
+    status: 200,
+    headers: {
+      etag: quoteEtag(etag),
+      'x-oss-hash-crc64ecma': stored.crc64,
+      'content-md5': stored.md5.toString('base64'),
+    },
+  };
+};
