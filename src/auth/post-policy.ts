@@ -54,7 +54,8 @@ function parseCondition(c: unknown): PolicyCondition {
       throw invalidPolicy('Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.');
     }
     const [k, v] = entries[0];
-    if (typeof v !== 'string') throw invalidPolicy('Invalid Simple-Condition: value must be a string.', '0006-00000224');
+    if (typeof v !== 'string')
+      throw invalidPolicy('Invalid Simple-Condition: value must be a string.', '0006-00000224');
     return { op: 'eq', ...fieldName(k), value: v };
   }
   if (!Array.isArray(c) || c.length === 0 || typeof c[0] !== 'string') {
@@ -70,7 +71,8 @@ function parseCondition(c: unknown): PolicyCondition {
   }
   if (c.length !== 3) throw invalidPolicy(`Invalid ${c[0]} condition: it must have exactly three elements.`);
   if (op === 'eq' || op === 'starts-with') {
-    if (typeof c[2] !== 'string') throw invalidPolicy(`Invalid ${op} condition: value must be a string.`, '0006-00000224');
+    if (typeof c[2] !== 'string')
+      throw invalidPolicy(`Invalid ${op} condition: value must be a string.`, '0006-00000224');
     return { op, ...fieldName(c[1]), value: c[2] };
   }
   if (op === 'in' || op === 'not-in') {

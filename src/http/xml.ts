@@ -6,7 +6,17 @@ export interface XmlObject {
   [name: string]: XmlValue;
 }
 
-const builder = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: false, processEntities: true });
+/** Text content needs only &, < and > escaped; OSS writes quotes literally (ETag "…"). */
+function escapeText(v: unknown): string {
+  return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const builder = new XMLBuilder({
+  ignoreAttributes: true,
+  suppressEmptyNode: false,
+  processEntities: false,
+  tagValueProcessor: (_name, value) => escapeText(value),
+});
 
 /** Renders `<?xml …?>` + `<root>…</root>`; arrays repeat the element, undefined drops it. */
 export function renderXml(root: string, body: XmlObject): string {

@@ -118,7 +118,10 @@ export function v1Fields(client: OSS, policy: object | string): Fields {
 }
 
 function v4Date(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** V4 fields: signature from ali-oss's signPostObjectPolicyV4 (region cn-hangzhou, product oss). */
@@ -134,7 +137,13 @@ export function v4Fields(client: OSS, policy: object, accessKeyId: string, date 
   ];
 }
 
-/** Text of `<name>` in an XML body. */
+/** Text of `<name>` in an XML body, entities decoded. */
 export function xmlText(xml: string, name: string): string | undefined {
-  return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1];
+  return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`)
+    .exec(xml)?.[1]
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -1,5 +1,6 @@
 /**
- * Crash safety: ossd runs as a child process under concurrent PUT / overwrite / DELETE traffic and is
+ * Crash safety: ossd runs as a child process under concurrent PUT / overwrite / DELETE / multipart /
+ * append traffic and is
  * killed with SIGKILL at random points, then restarted on the same data directory. After every restart:
  * every acknowledged write is readable with the right bytes, ETag (MD5) and CRC64; an unacknowledged
  * write is either wholly present or absent; listings agree with GETs; no orphan blob files remain.
@@ -10,6 +11,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
+import Database from 'better-sqlite3';
 import { crc64 } from '../../src/storage/crc64.js';
 import { spawnOssd } from '../helpers/spawn-ossd.js';
 import { ossClient } from '../helpers/start-server.js';
@@ -20,7 +22,7 @@ const KILLS = Number(process.env.OSSD_CRASH_KILLS ?? 20);
 const KEYS = 24;
 const WORKERS = 8;
 
-type State = { kind: 'absent' } | { kind: 'present'; md5: string; size: number };
+type State = { kind: 'absent' } | { kind: 'present'; md5: string; size: number; content?: Buffer };
 interface KeyModel {
   acked: State;
   pending?: State;
@@ -30,18 +32,40 @@ function md5hex(b: Buffer): string {
   return createHash('md5').update(b).digest('hex').toUpperCase();
 }
 
-function blobFiles(dataDir: string): { count: number; bytes: number } {
-  let count = 0;
-  let bytes = 0;
+/** Blob files on disk, by id with their sizes. */
+function blobFiles(dataDir: string): Map<string, number> {
+  const out = new Map<string, number>();
   const root = path.join(dataDir, 'blobs');
   for (const d of readdirSync(root)) {
-    for (const f of readdirSync(path.join(root, d))) {
-      count++;
-      bytes += statSync(path.join(root, d, f)).size;
-    }
+    for (const f of readdirSync(path.join(root, d))) out.set(f, statSync(path.join(root, d, f)).size);
   }
-  return { count, bytes };
+  return out;
 }
+
+/** Blobs the metadata references (object segments and parts of open uploads), read from ossd's SQLite. */
+function referencedBlobs(dataDir: string): Map<string, number> {
+  const db = new Database(path.join(dataDir, 'meta.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const out = new Map<string, number>();
+    for (const r of db.prepare('SELECT segments FROM objects').all() as { segments: string }[]) {
+      for (const seg of JSON.parse(r.segments) as { blob: string; size: number }[]) out.set(seg.blob, seg.size);
+    }
+    for (const r of db.prepare('SELECT blob, size FROM parts').all() as { blob: string; size: number }[])
+      out.set(r.blob, r.size);
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+const state = (b: Buffer, keep = false): State => ({
+  kind: 'present',
+  md5: md5hex(b),
+  size: b.length,
+  ...(keep ? { content: b } : {}),
+});
+const same = (a: State, b: State) =>
+  a.kind === b.kind && (a.kind === 'absent' || (b.kind === 'present' && a.md5 === b.md5 && a.size === b.size));
 
 function randomSize(): number {
   const r = Math.random();
@@ -59,7 +83,10 @@ describe('crash safety under SIGKILL', () => {
   it(`keeps every acknowledged write across ${KILLS} kills`, { timeout: 300_000 }, async () => {
     const model = new Map<string, KeyModel>();
     for (let i = 0; i < KEYS; i++) model.set(`k/${i}`, { acked: { kind: 'absent' } });
+    // Appendable objects live on their own keys (appending to a Normal object is an error).
+    for (let i = 0; i < 6; i++) model.set(`a/${i}`, { acked: { kind: 'absent' } });
     let acknowledged = 0;
+    const ackedKinds = new Map<string, number>();
     let unacknowledged = 0;
     for (let cycle = 0; cycle < KILLS; cycle++) {
       const ossd = await spawnOssd(
@@ -91,18 +118,37 @@ describe('crash safety under SIGKILL', () => {
           busy.add(key);
           const m = model.get(key)!;
           try {
-            if (Math.random() < 0.15) {
+            const dice = Math.random();
+            let kind = 'put';
+            if (dice < 0.12) {
+              kind = 'delete';
               m.pending = { kind: 'absent' };
               await client.delete(key);
+            } else if (key.startsWith('a/')) {
+              kind = 'append';
+              const before = m.acked.kind === 'present' ? (m.acked.content ?? Buffer.alloc(0)) : Buffer.alloc(0);
+              const chunk = randomBytes(1 + Math.floor(Math.random() * 50_000));
+              m.pending = state(Buffer.concat([before, chunk]), true);
+              await client.append(key, chunk, { position: String(before.length) } as OSS.AppendObjectOptions);
+            } else if (dice < 0.25) {
+              // Multipart: 100 KB parts (the minimum), 2–3 of them, Complete as a metadata commit.
+              kind = 'multipart';
+              const body = randomBytes(
+                100 * 1024 * (1 + Math.floor(Math.random() * 2)) + Math.floor(Math.random() * 50_000),
+              );
+              m.pending = state(body);
+              await client.multipartUpload(key, body, { partSize: 100 * 1024, parallel: 2 });
             } else {
               const body = randomBytes(randomSize());
-              m.pending = { kind: 'present', md5: md5hex(body), size: body.length };
+              m.pending = state(body);
               await client.put(key, body);
             }
             m.acked = m.pending;
             m.pending = undefined;
             acknowledged++;
-          } catch {
+            ackedKinds.set(kind, (ackedKinds.get(kind) ?? 0) + 1);
+          } catch (e) {
+            if (process.env.OSSD_CRASH_DEBUG) console.error(key, (e as Error).name, (e as Error).message);
             // Killed mid-request: the op stays pending (either outcome is allowed).
             unacknowledged++;
             busy.delete(key);
@@ -112,7 +158,7 @@ describe('crash safety under SIGKILL', () => {
         }
       };
       const workers = Array.from({ length: WORKERS }, worker);
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 600));
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
       ossd.child.kill('SIGKILL');
       stop = true;
       await Promise.all(workers);
@@ -140,6 +186,8 @@ describe('crash safety under SIGKILL', () => {
     }
     assert.ok(acknowledged > KILLS * 5, `enough acknowledged writes to mean something (${acknowledged})`);
     assert.ok(unacknowledged > 0, 'some writes were cut off by a kill');
+    for (const kind of ['put', 'delete', 'append', 'multipart'])
+      assert.ok((ackedKinds.get(kind) ?? 0) > 0, `${kind} traffic ran: ${JSON.stringify([...ackedKinds])}`);
   });
 });
 
@@ -152,7 +200,6 @@ async function verify(client: OSS, model: Map<string, KeyModel>, dataDir: string
     if (!page.isTruncated) break;
     marker = page.nextMarker;
   }
-  let totalSize = 0;
   let objects = 0;
   for (const [key, m] of model) {
     const allowed = [m.acked, ...(m.pending ? [m.pending] : [])];
@@ -161,18 +208,20 @@ async function verify(client: OSS, model: Map<string, KeyModel>, dataDir: string
       const r = await client.get(key);
       const body = r.content as Buffer;
       const h = r.res.headers as Record<string, string>;
-      assert.equal(h.etag, `"${md5hex(body)}"`, `${key}: ETag matches the bytes`);
+      // Only simple objects have an MD5 ETag; every object's CRC-64 must match its bytes.
+      if (h['x-oss-object-type'] === 'Normal')
+        assert.equal(h.etag, `"${md5hex(body)}"`, `${key}: ETag matches the bytes`);
       assert.equal(h['x-oss-hash-crc64ecma'], crc64(body), `${key}: CRC64 matches the bytes`);
-      actual = { kind: 'present', md5: md5hex(body), size: body.length };
-      totalSize += body.length;
+      actual = state(body, key.startsWith('a/'));
       objects++;
     } catch (e) {
       if ((e as { status?: number }).status !== 404) throw e;
       actual = { kind: 'absent' };
     }
+    const show = (x: State) => (x.kind === 'absent' ? 'absent' : `${x.md5}/${x.size}`);
     assert.ok(
-      allowed.some((s) => JSON.stringify(s) === JSON.stringify(actual)),
-      `${key}: found ${JSON.stringify(actual)}, allowed ${JSON.stringify(allowed)}`,
+      allowed.some((x) => same(x, actual)),
+      `${key}: found ${show(actual)}, allowed ${allowed.map(show).join(' or ')}`,
     );
     assert.equal(listed.has(key), actual.kind === 'present', `${key}: listing agrees with GET`);
     if (actual.kind === 'present') assert.equal(listed.get(key), actual.size);
@@ -181,9 +230,11 @@ async function verify(client: OSS, model: Map<string, KeyModel>, dataDir: string
     m.pending = undefined;
   }
   assert.equal(listed.size, objects, 'no listed key outside the model');
-  // Start-up collected the orphans: one blob per object, no stray bytes.
+  // Start-up collected the orphans: every blob file is referenced by an object or an open upload's
+  // part, with the recorded size, and every referenced blob exists.
   const files = blobFiles(dataDir);
-  const nonEmpty = [...model.values()].filter((m) => m.acked.kind === 'present').length;
-  assert.equal(files.count, nonEmpty, 'one blob file per object (orphans collected)');
-  assert.equal(files.bytes, totalSize, 'blob bytes equal object bytes');
+  const referenced = referencedBlobs(dataDir);
+  const orphans = [...files.keys()].filter((b) => !referenced.has(b));
+  assert.deepEqual(orphans, [], 'no orphan blob files');
+  for (const [blob, size] of referenced) assert.equal(files.get(blob), size, `blob ${blob} present with its size`);
 }

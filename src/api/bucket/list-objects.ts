@@ -5,8 +5,8 @@ import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { isoDate, ownerXml } from '../owner.js';
 
-export function maxKeysParam(raw: string | undefined, name = 'max-keys', min = 0): number {
-  if (raw === undefined || raw === '') return 100;
+export function maxKeysParam(raw: string | undefined, name = 'max-keys', min = 0, fallback = 100): number {
+  if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > 1000) {
     throw new OssError('InvalidArgument', {

@@ -111,7 +111,9 @@ export class PostForm {
     this.bb.on('error', (err) => this.fail(malformed((err as Error).message, err)));
     this.bb.on('close', () => this.onClose());
     req.on('aborted', () => this.fail(new OssError('InvalidRequest', { message: 'The client aborted the upload.' })));
-    req.on('error', (err) => this.fail(new OssError('InvalidRequest', { message: 'Request stream failed.', cause: err })));
+    req.on('error', (err) =>
+      this.fail(new OssError('InvalidRequest', { message: 'Request stream failed.', cause: err })),
+    );
     req.pipe(this.bb);
   }
 
@@ -144,6 +146,7 @@ export class PostForm {
     if (this.preBytes > MAX_PRE_DATA_BYTES || ++this.preFields > MAX_PRE_FIELDS) return this.fail(preDataExceeded());
     if (lower === 'file') {
       // A `file` part without a filename arrives as a field (bounded by MAX_FIELD_BYTES).
+      this.files++;
       this.startFile(Readable.from([Buffer.from(value, 'utf8')]), '', undefined);
       return;
     }
@@ -152,6 +155,8 @@ export class PostForm {
 
   private onFile(name: string | undefined, stream: Readable, filename: string | undefined, mimeType: string): void {
     this.files++;
+    // Errors reach a consumer through its own iteration; an unconsumed stream must not throw.
+    stream.on('error', () => {});
     if (this.failure || this.fileSeen || name?.toLowerCase() !== 'file') {
       stream.resume();
       if (!this.failure && !this.fileSeen) {
@@ -169,6 +174,7 @@ export class PostForm {
   private startFile(stream: Readable, filename: string, mimeType: string | undefined): void {
     this.fileSeen = true;
     this.activeFile = stream;
+    stream.on('error', () => {});
     stream.once('end', () => {
       if (this.activeFile === stream) this.activeFile = undefined;
     });

@@ -12,7 +12,6 @@ import type { RequestContext } from '../../http/context.js';
 import { validateObjectKey } from '../../http/validate.js';
 import type { Services } from '../../services.js';
 import type { BucketRecord, ContentHeaders, ObjectAcl, ObjectRecord } from '../../storage/types.js';
-import { fileAlreadyExists } from '../object/put-object.js';
 import {
   isTrue,
   MAX_OBJECT_BYTES,
@@ -21,6 +20,7 @@ import {
   storageClassFrom,
   tagsFromHeader,
 } from '../object/object-headers.js';
+import { fileAlreadyExists } from '../object/put-object.js';
 import type { FormHead } from './post-form.js';
 
 export interface PostUpload {
@@ -81,7 +81,8 @@ export async function preparePostUpload(
   const rawKey = field('key');
   if (rawKey === undefined || rawKey === '') {
     throw new OssError('InvalidArgument', {
-      message: "Bucket POST must contain a field named 'key'. If it is specified, please check the order of the fields.",
+      message:
+        "Bucket POST must contain a field named 'key'. If it is specified, please check the order of the fields.",
       extra: { ArgumentName: 'key', ArgumentValue: '' },
     });
   }
@@ -98,8 +99,7 @@ export async function preparePostUpload(
       lower === 'bucket' ? [bucket.name] : lower === 'key' ? [rawKey, key] : [field(lower)];
     range = checkPostPolicy(policy, candidates, now);
   }
-  const objectAcl =
-    principal?.accountId === bucket.owner ? undefined : (await s.meta.getObject(bucket.name, key))?.acl;
+  const objectAcl = principal?.accountId === bucket.owner ? undefined : (await s.meta.getObject(bucket.name, key))?.acl;
   authorize('object-write', principal, bucket, objectAcl);
   validateObjectKey(key);
   ctx.key = key;

@@ -23,7 +23,8 @@ function parseRule(node: XmlValue): CorsRule {
     throw invalid('AllowedOrigin', '', 'A CORS rule needs at least one non-empty AllowedOrigin.');
   }
   for (const o of allowedOrigins) {
-    if ((o.match(/\*/g) ?? []).length > 1) throw invalid('AllowedOrigin', o, 'An AllowedOrigin may contain at most one *.');
+    if ((o.match(/\*/g) ?? []).length > 1)
+      throw invalid('AllowedOrigin', o, 'An AllowedOrigin may contain at most one *.');
   }
   if (allowedMethods.length === 0) throw invalid('AllowedMethod', '', 'A CORS rule needs at least one AllowedMethod.');
   for (const m of allowedMethods) {
@@ -32,7 +33,8 @@ function parseRule(node: XmlValue): CorsRule {
     }
   }
   for (const h of allowedHeaders) {
-    if ((h.match(/\*/g) ?? []).length > 1) throw invalid('AllowedHeader', h, 'An AllowedHeader may contain at most one *.');
+    if ((h.match(/\*/g) ?? []).length > 1)
+      throw invalid('AllowedHeader', h, 'An AllowedHeader may contain at most one *.');
   }
   for (const h of exposeHeaders) {
     if (h.includes('*')) throw invalid('ExposeHeader', h, 'An ExposeHeader may not contain *.');
@@ -40,7 +42,8 @@ function parseRule(node: XmlValue): CorsRule {
   const maxAge = childText(node, 'MaxAgeSeconds')?.trim();
   let maxAgeSeconds: number | undefined;
   if (maxAge !== undefined && maxAge !== '') {
-    if (!/^\d{1,9}$/.test(maxAge)) throw invalid('MaxAgeSeconds', maxAge, 'MaxAgeSeconds must be a non-negative integer.');
+    if (!/^\d{1,9}$/.test(maxAge))
+      throw invalid('MaxAgeSeconds', maxAge, 'MaxAgeSeconds must be a non-negative integer.');
     maxAgeSeconds = Number(maxAge);
   }
   return { allowedOrigins, allowedMethods, allowedHeaders, exposeHeaders, maxAgeSeconds };
@@ -52,7 +55,8 @@ export function parseCorsConfiguration(xml: string): CorsConfiguration {
   const roots = children(doc, 'CORSConfiguration');
   if (roots.length !== 1) throw new OssError('MalformedXML');
   const rules = children(roots[0], 'CORSRule').map(parseRule);
-  if (rules.length === 0) throw new OssError('MalformedXML', { message: 'A CORS configuration needs at least one CORSRule.' });
+  if (rules.length === 0)
+    throw new OssError('MalformedXML', { message: 'A CORS configuration needs at least one CORSRule.' });
   if (rules.length > MAX_CORS_RULES) {
     throw invalid('CORSRule', String(rules.length), `A bucket can have at most ${MAX_CORS_RULES} CORS rules.`);
   }

@@ -15,7 +15,8 @@ export const listMultipartUploads: Handler = async (ctx, s) => {
   const keyMarker = p.get('key-marker') ?? '';
   // Without a key marker the upload-id marker is ignored (as in S3/OSS).
   const uploadIdMarker = keyMarker ? (p.get('upload-id-marker') ?? '') : '';
-  const maxUploads = maxKeysParam(p.get('max-uploads'), 'max-uploads');
+  // OSS docs: default 1000, at most 1000 (the shared spec's 100 is for max-keys).
+  const maxUploads = maxKeysParam(p.get('max-uploads'), 'max-uploads', 0, 1000);
   const encodingType = p.get('encoding-type');
   const enc = encodingParam(encodingType);
   const bucket = ctx.bucketRecord!;

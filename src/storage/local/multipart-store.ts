@@ -193,7 +193,6 @@ export class SqliteMultipartStore implements MultipartStore {
           nextUploadIdMarker: last?.id,
         };
       }
-      let jumped = false;
       for (const row of rows) {
         if (q.delimiter) {
           const idx = row.key.indexOf(q.delimiter, q.prefix.length);
@@ -204,10 +203,10 @@ export class SqliteMultipartStore implements MultipartStore {
               commonPrefixes.push(cp);
               last = { key: cp, id: '' };
             }
-            // Skip every upload under this common prefix.
+            // Skip every upload under this common prefix ('' = no greater string: nothing follows).
             lowKey = prefixSuccessor(cp);
+            if (lowKey === '') return { uploads, commonPrefixes, isTruncated: false };
             lowId = '';
-            jumped = true;
             break;
           }
         }
@@ -217,8 +216,6 @@ export class SqliteMultipartStore implements MultipartStore {
         lowKey = row.key;
         lowId = row.upload_id;
       }
-      // `lowKey` after a jump may equal a real key: include its uploads (upload_id > '').
-      if (jumped && lowKey === '') return { uploads, commonPrefixes, isTruncated: false };
     }
   }
 
