@@ -7,6 +7,8 @@ import type { AddressPolicy } from './callback/address-policy.js';
 import { loadOrCreateCallbackKeys } from './callback/keys.js';
 import { CallbackService } from './callback/service.js';
 import { type Config, parseAddress } from './config/config.js';
+import { consoleAddressOf } from './console/address.js';
+import { type RunningConsole, startConsole } from './console/server.js';
 import { createServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -111,6 +113,9 @@ export interface RunningServer {
   endpoint: string;
   root: RootCredentials;
   services: Services;
+  /** The console's port and URL (…/-/console/); undefined when it is off or its derived port was busy. */
+  consolePort?: number;
+  consoleUrl?: string;
   close(): Promise<void>;
 }
 
@@ -131,6 +136,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   await uploadCollector.runNow();
   const keys = loadCallbackKeys(config);
   const { host, port } = parseAddress(config.address);
+  const consoleAddress = consoleAddressOf(config);
   let endpoint = config.publicEndpoint ?? '';
   const { service, policy } = buildCallbackService(config, storage, keys, logger, () => endpoint);
   const metrics = new Metrics(options.logger === undefined);
@@ -151,18 +157,39 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const actual = (server.address() as AddressInfo).port;
   const scheme = config.tlsCert ? 'https' : 'http';
   if (!endpoint) endpoint = `${scheme}://localhost:${actual}`;
+  let webConsole: RunningConsole | undefined;
+  try {
+    webConsole = consoleAddress && (await startConsole(services, consoleAddress));
+  } catch (err) {
+    server.close();
+    await uploadCollector.stop();
+    await storage.meta.close();
+    throw err;
+  }
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       // Stop accepting; in-flight requests (uploads) finish; idle keep-alive sockets close.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await Promise.all([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+        webConsole?.close(),
+      ]);
       await uploadCollector.stop();
       await storage.meta.close();
     })();
     return closing;
   };
-  return { server, port: actual, endpoint, root, services, close };
+  return {
+    server,
+    port: actual,
+    endpoint,
+    root,
+    services,
+    consolePort: webConsole?.port,
+    consoleUrl: webConsole?.url,
+    close,
+  };
 }

@@ -195,10 +195,10 @@ async function resolveKey(
   if (key.securityToken !== undefined) {
     const token = field('x-oss-security-token');
     if (!token || !safeEqual(token, key.securityToken)) {
-      throw new OssError('InvalidSecurityToken', { ec: '0002-00000901' });
+      throw new OssError('InvalidSecurityToken', { ec: '0002-00000006' });
     }
     if (key.expiresAt !== undefined && key.expiresAt < now) {
-      throw new OssError('SecurityTokenExpired', { ec: '0002-00000903' });
+      throw new OssError('SecurityTokenExpired', { ec: '0002-00000007' });
     }
   }
   return key;

@@ -105,13 +105,16 @@ export class CallbackService {
     return { id: record?.id ?? '', outcome };
   }
 
-  private async deliverAndRecord(
-    spec: StoredCallbackSpec,
-    rendered: string,
-    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
-  ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
+  /**
+   * Signs and delivers an already rendered body with this service's settings (timeouts, address policy,
+   * in-flight limit) without recording it: the console's callback tester.
+   */
+  async deliverUnrecorded(spec: StoredCallbackSpec, rendered: string): Promise<DeliveryOutcome> {
+    return this.deliver(spec, rendered);
+  }
+
+  private async deliver(spec: StoredCallbackSpec, rendered: string): Promise<DeliveryOutcome> {
     let outcome: DeliveryOutcome;
-    const started = Date.now();
     if (this.inFlight >= this.settings.maxInFlight) {
       outcome = {
         ok: false,
@@ -141,6 +144,16 @@ export class CallbackService {
         this.inFlight--;
       }
     }
+    return outcome;
+  }
+
+  private async deliverAndRecord(
+    spec: StoredCallbackSpec,
+    rendered: string,
+    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
+  ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
+    const started = Date.now();
+    const outcome = await this.deliver(spec, rendered);
     const latencyMs = outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0);
     const input: DeliveryRecordInput = {
       ...meta,

@@ -24,6 +24,8 @@ Paste into your code (ali-oss):
     bucket: 'examplebucket',
   });
   // callbacks are signed with ossd's key: ${endpoint}/callback_pub_key_v1.pem
+
+${running.consoleUrl ? `Console: ${running.consoleUrl}  (sign in with the access key above)` : 'Console: off'}
 `,
   );
   const stop = async (signal: string) => {

@@ -28,6 +28,11 @@ export interface Config {
   fsync: boolean;
   /** Multipart uploads older than this many hours are aborted and their parts deleted (default 168 = 7 days; 0 = never). */
   multipartMaxAgeHours: number;
+  /**
+   * HOST:PORT of the web console, or `off`. Unset: the main address's host with port + 1
+   * (127.0.0.1:18081 by default; port 0 stays 0). See docs/console.md.
+   */
+  consoleAddress?: string;
   callback: CallbackConfig;
 }
 
@@ -100,6 +105,12 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'multipartMaxAgeHours',
       kind: 'number',
       help: 'abort multipart uploads older than this (default 168 = 7 days; 0 = never)',
+    },
+    {
+      flag: 'console-address',
+      path: 'consoleAddress',
+      kind: 'string',
+      help: 'HOST:PORT of the web console, or off (default: main port + 1, i.e. 127.0.0.1:18081)',
     },
     {
       flag: 'callback-timeout-ms',

@@ -3,6 +3,7 @@ import { safeEqual } from '../auth/authenticate.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import type { AccessKey } from '../storage/types.js';
+import { handleCallbackTest } from './admin-callback-test.js';
 import { handleCallbackAdmin } from './admin-callbacks.js';
 import { handleStsAdmin } from './admin-sts.js';
 
@@ -60,7 +61,9 @@ export async function handleAdmin(
       const r =
         path === '/-/admin/sts'
           ? await handleStsAdmin(req, key, s)
-          : await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
+          : path === '/-/admin/callbacks/test' && req.method === 'POST'
+            ? await handleCallbackTest(req, key, s)
+            : await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
       json(res, r.status, r.body);
     } catch (err) {
       const e = err instanceof OssError ? err : new OssError('InternalError', { cause: err });

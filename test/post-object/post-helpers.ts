@@ -147,3 +147,8 @@ export function xmlText(xml: string, name: string): string | undefined {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 }
+
+/** ali-oss result headers as a plain record (its typings say `{}`). */
+export function hdrs(result: { res: unknown }): Record<string, string | undefined> {
+  return (result.res as { headers: Record<string, string | undefined> }).headers;
+}

@@ -148,7 +148,7 @@ describe('PostObject: malformed forms, limits and field order', () => {
     for (let i = 0; i * chunk.length <= MAX_PRE_DATA_BYTES; i++) fields.push([`pad${i}`, chunk]);
     const fd = buildForm([...fields, ...signed], { data: 'x' });
     assertError(await postForm(port, fd, { path }), 400, 'MaxPOSTPreDataLengthExceeded');
-    // The connection still works afterwards (the rest of the body was drained).
+    // The server answered only after draining the rest of the body, and keeps serving.
     const ok = await postForm(port, buildForm([['key', 'after-limit.txt'], ...signed], { data: 'ok' }), { path });
     assert.equal(ok.status, 204, ok.text);
   });

@@ -140,10 +140,19 @@ export class PostForm {
       if (lower === 'file') this.files++;
       return;
     }
-    if (Buffer.byteLength(name) > MAX_FIELD_NAME_BYTES) return this.fail(tooLong('name'));
-    if (truncated) return this.fail(tooLong('value'));
+    if (Buffer.byteLength(name) > MAX_FIELD_NAME_BYTES) {
+      this.fail(tooLong('name'));
+      return;
+    }
+    if (truncated) {
+      this.fail(tooLong('value'));
+      return;
+    }
     this.preBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-    if (this.preBytes > MAX_PRE_DATA_BYTES || ++this.preFields > MAX_PRE_FIELDS) return this.fail(preDataExceeded());
+    if (this.preBytes > MAX_PRE_DATA_BYTES || ++this.preFields > MAX_PRE_FIELDS) {
+      this.fail(preDataExceeded());
+      return;
+    }
     if (lower === 'file') {
       // A `file` part without a filename arrives as a field (bounded by MAX_FIELD_BYTES).
       this.files++;
