@@ -485,6 +485,7 @@ describe('the documented setting that renders absent numbers as null', () => {
   before(async () => {
     server = await startTestServer((c) => {
       c.callback.absentNumbersAsNull = true;
+      c.callback.publicKeyUrl = 'http://gosspublic.alicdn.com/callback_pub_key_v1.pem';
     });
     client = await withBucket(server, 'nulls');
     app = await startCallbackReceiver({ kind: 'json' });
@@ -508,5 +509,10 @@ describe('the documented setting that renders absent numbers as null', () => {
     const req = app.requests[0];
     assert.deepEqual(JSON.parse(req.body.toString()), { h: null, w: null, f: null, size: 2 });
     assert.equal(req.headers['x-app-token'], 'abc');
+    // The advertised key URL is configurable (e.g. a closed network mapping gosspublic.alicdn.com to ossd).
+    assert.equal(
+      Buffer.from(String(req.headers['x-oss-pub-key-url']), 'base64').toString(),
+      'http://gosspublic.alicdn.com/callback_pub_key_v1.pem',
+    );
   });
 });
