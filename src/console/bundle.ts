@@ -27,11 +27,16 @@ export function ensureBundle(dist = DIST_DIR): Promise<void> {
   if (existsSync(path.join(dist, 'index.html'))) return Promise.resolve();
   building ??= new Promise<void>((resolve, reject) => {
     const script = path.join(REPO, 'scripts', 'build-console.mjs');
-    execFile(process.execPath, [script], { cwd: REPO, env: { ...process.env, OSSD_QUIET_BUILD: '1' } }, (err, _o, e) => {
-      building = undefined;
-      if (err) reject(new Error(`console build failed: ${e || err.message}`));
-      else resolve();
-    });
+    execFile(
+      process.execPath,
+      [script],
+      { cwd: REPO, env: { ...process.env, OSSD_QUIET_BUILD: '1' } },
+      (err, _o, e) => {
+        building = undefined;
+        if (err) reject(new Error(`console build failed: ${e || err.message}`));
+        else resolve();
+      },
+    );
   });
   return building;
 }

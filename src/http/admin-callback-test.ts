@@ -106,7 +106,8 @@ async function variablesFor(
     else if (name === 'operation') {
       if (!OPERATIONS.includes(v as CallbackVariables['operation'])) throw bad(`operation must be ${OPERATIONS}.`);
       vars.operation = v as CallbackVariables['operation'];
-    } else if (name in vars && name !== 'imageInfo') (vars as unknown as Record<string, string>)[name] = String(v ?? '');
+    } else if (name in vars && name !== 'imageInfo')
+      (vars as unknown as Record<string, string>)[name] = String(v ?? '');
   }
   return vars;
 }

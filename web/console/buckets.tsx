@@ -1,22 +1,16 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { type BucketSummary, deleteBucket, listBuckets, putBucket } from './bucket-ops.js';
 import { formatTime } from './format.js';
 import { href } from './router.js';
 import { type Credentials, errorText, ossClient } from './session.js';
 
-interface BucketRow {
-  name: string;
-  region?: string;
-  creationDate?: string;
-}
-
 export function Buckets({ creds }: { creds: Credentials }) {
-  const [buckets, setBuckets] = useState<BucketRow[] | undefined>();
+  const [buckets, setBuckets] = useState<BucketSummary[] | undefined>();
   const [name, setName] = useState('');
   const [error, setError] = useState('');
   const load = useCallback(async () => {
     try {
-      const r = (await ossClient(creds).listBuckets({})) as unknown as { buckets?: BucketRow[] } | BucketRow[];
-      setBuckets((Array.isArray(r) ? r : r.buckets) ?? []);
+      setBuckets(await listBuckets(ossClient(creds)));
     } catch (err) {
       setError(errorText(err));
     }
@@ -37,12 +31,12 @@ export function Buckets({ creds }: { creds: Credentials }) {
     e.preventDefault();
     const bucket = name.trim();
     void run(async () => {
-      await ossClient(creds).putBucket(bucket);
+      await putBucket(ossClient(creds), bucket);
       setName('');
     });
   };
   const remove = (bucket: string) => {
-    if (confirm(`Delete bucket ${bucket}? It must be empty.`)) void run(() => ossClient(creds).deleteBucket(bucket));
+    if (confirm(`Delete bucket ${bucket}? It must be empty.`)) void run(() => deleteBucket(ossClient(creds), bucket));
   };
   return (
     <section>
@@ -53,7 +47,7 @@ export function Buckets({ creds }: { creds: Credentials }) {
           placeholder="new-bucket-name"
           value={name}
           onInput={(e) => setName(e.currentTarget.value)}
-          pattern="[a-z0-9][a-z0-9-]{1,61}[a-z0-9]"
+          pattern={'[a-z0-9][a-z0-9\\-]{1,61}[a-z0-9]'}
           title="3–63 characters: lower-case letters, digits, hyphens"
         />
         <button type="submit" disabled={!name.trim()}>

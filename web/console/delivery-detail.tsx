@@ -75,8 +75,11 @@ export function DeliveryDetail({ creds, id }: { creds: Credentials; id: string }
                 <span class={d.ok ? 'badge ok' : 'badge fail'} data-testid="outcome">
                   {d.ok ? 'delivered' : `failed: ${d.cause ?? ''}`}
                 </span>{' '}
-                {d.operation} of <code>{d.bucket}/{d.key}</code> · {formatTime(d.createdAt)} · {d.latencyMs} ms ·
-                request {d.requestId}
+                {d.operation} of{' '}
+                <code>
+                  {d.bucket}/{d.key}
+                </code>{' '}
+                · {formatTime(d.createdAt)} · {d.latencyMs} ms · request {d.requestId}
                 {d.resendOf && (
                   <>
                     {' '}

@@ -1,8 +1,8 @@
 import { render } from 'preact';
 import { useState } from 'preact/hooks';
 import { Buckets } from './buckets.js';
-import { DeliveryDetail } from './delivery-detail.js';
 import { Deliveries } from './deliveries.js';
+import { DeliveryDetail } from './delivery-detail.js';
 import { Objects } from './objects.js';
 import { href, useRoute } from './router.js';
 import { type Credentials, clearCredentials, loadCredentials } from './session.js';

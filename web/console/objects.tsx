@@ -3,7 +3,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { formatBytes, formatTime } from './format.js';
 import { ObjectInfo } from './object-info.js';
 import { href, navigate } from './router.js';
-import { type Credentials, errorText, ossClient } from './session.js';
+import { type Credentials, errorText, ossClient, signedUrl } from './session.js';
 import { Upload } from './upload.js';
 
 const PAGE_SIZE = 50;
@@ -57,7 +57,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
     }
   };
   const download = (key: string) =>
-    ossClient(creds, bucket).signatureUrl(key, {
+    signedUrl(creds, bucket, key, {
       expires: 3600,
       response: { 'content-disposition': `attachment; filename="${encodeURIComponent(key.split('/').pop() ?? key)}"` },
     });
@@ -90,7 +90,10 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
               {page?.prefixes.map((p) => (
                 <tr key={p} class="folder">
                   <td colSpan={4}>
-                    <a href={href(['b', bucket], { prefix: p })}>📁 {p.slice(prefix.length)}</a>
+                    <a href={href(['b', bucket], { prefix: p })}>
+                      <span class="folder-icon" aria-hidden="true" />
+                      {p.slice(prefix.length)}
+                    </a>
                   </td>
                 </tr>
               ))}
@@ -127,7 +130,11 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
               ‹ Previous
             </button>
             <span class="muted">Page {tokens.length}</span>
-            <button type="button" disabled={!page?.next} onClick={() => page?.next && setTokens([...tokens, page.next])}>
+            <button
+              type="button"
+              disabled={!page?.next}
+              onClick={() => page?.next && setTokens([...tokens, page.next])}
+            >
               Next ›
             </button>
             {prefix && (

@@ -26,9 +26,9 @@ export function clearCredentials(): void {
 }
 
 /** The real ali-oss browser SDK, talking to this origin (the console port forwards the OSS API). */
-export function ossClient(c: Credentials, bucket?: string): OSS {
+export function ossClient(c: Credentials, bucket?: string, endpoint = location.origin): OSS {
   const options = {
-    endpoint: location.origin,
+    endpoint,
     sldEnable: true,
     secure: location.protocol === 'https:',
     accessKeyId: c.accessKeyId,
@@ -37,6 +37,15 @@ export function ossClient(c: Credentials, bucket?: string): OSS {
     ...(bucket ? { bucket } : {}),
   };
   return new window.OSS(options as unknown as OSS.Options);
+}
+
+/**
+ * A presigned GET URL. The SDK refuses to sign for an IP endpoint (the console opened at 127.0.0.1), so
+ * it signs for a host name and the URL is pointed back at this origin (a V1 signature covers no host).
+ */
+export function signedUrl(c: Credentials, bucket: string, key: string, options: OSS.SignatureUrlOptions): string {
+  const url = new URL(ossClient(c, bucket, `${location.protocol}//ossd.invalid`).signatureUrl(key, options));
+  return `${location.origin}${url.pathname}${url.search}`;
 }
 
 /** Calls ossd's admin API (same origin, Basic credentials); throws with the API's message. */

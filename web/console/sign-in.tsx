@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { listBuckets } from './bucket-ops.js';
 import { type Credentials, errorText, ossClient, saveCredentials } from './session.js';
 
 /** Access key id + secret, checked with a ListBuckets before being kept in sessionStorage. */
@@ -13,7 +14,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (c: Credentials) => void })
     setError('');
     const creds = { accessKeyId: id.trim(), accessKeySecret: secret.trim() };
     try {
-      await ossClient(creds).listBuckets({});
+      await listBuckets(ossClient(creds));
       saveCredentials(creds);
       onSignedIn(creds);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { AttemptView } from './delivery-detail.js';
 import type { Attempt } from './deliveries-api.js';
+import { AttemptView } from './delivery-detail.js';
 import { useRoute } from './router.js';
 import { admin, type Credentials } from './session.js';
 
@@ -33,7 +33,17 @@ const EXAMPLE_CALLBACK = JSON.stringify(
   null,
   2,
 );
-const EXAMPLE_VARIABLES = JSON.stringify({ bucket: 'examplebucket', object: 'photo.jpg', size: 1024, etag: 'D41D8CD98F00B204E9800998ECF8427E', mimeType: 'image/jpeg' }, null, 2);
+const EXAMPLE_VARIABLES = JSON.stringify(
+  {
+    bucket: 'examplebucket',
+    object: 'photo.jpg',
+    size: 1024,
+    etag: 'D41D8CD98F00B204E9800998ECF8427E',
+    mimeType: 'image/jpeg',
+  },
+  null,
+  2,
+);
 
 /**
  * Paste a callback (JSON or base64) and custom variables, take the system variables from an uploaded
@@ -101,7 +111,12 @@ export function Tester({ creds }: { creds: Credentials }) {
             </label>
             {source === 'object' ? (
               <div class="row">
-                <input name="bucket" placeholder="bucket" value={bucket} onInput={(e) => setBucket(e.currentTarget.value)} />
+                <input
+                  name="bucket"
+                  placeholder="bucket"
+                  value={bucket}
+                  onInput={(e) => setBucket(e.currentTarget.value)}
+                />
                 <input name="key" placeholder="object key" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
               </div>
             ) : (

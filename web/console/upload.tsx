@@ -42,7 +42,10 @@ export function Upload(props: { creds: Credentials; bucket: string; prefix: stri
     <div class="card upload">
       <label class="row">
         <span>
-          Upload to <code>{props.bucket}/{props.prefix}</code>
+          Upload to{' '}
+          <code>
+            {props.bucket}/{props.prefix}
+          </code>
         </span>
         <input
           type="file"

@@ -1,0 +1,56 @@
+/**
+ * ListBuckets and PutBucket. The ali-oss browser build leaves both out (Alibaba Cloud OSS answers no
+ * CORS for service-level calls); the console is same-origin with ossd, so it sends them through the
+ * SDK's own signed request pipeline, the way the SDK's deleteBucket does.
+ */
+import type OSS from 'ali-oss';
+
+interface RawResult {
+  status: number;
+  data: unknown;
+  res: unknown;
+}
+
+interface SdkInternals {
+  request(params: Record<string, unknown>): Promise<RawResult>;
+  requestError(result: RawResult): Promise<Error>;
+  parseXML(data: unknown): Promise<Record<string, unknown>>;
+}
+
+export interface BucketSummary {
+  name: string;
+  region?: string;
+  creationDate?: string;
+}
+
+async function send(client: OSS, params: Record<string, unknown>, ok: number[]): Promise<RawResult> {
+  const sdk = client as unknown as SdkInternals;
+  const result = await sdk.request({ timeout: 60_000, ...params });
+  if (!ok.includes(result.status)) throw await sdk.requestError(result);
+  return result;
+}
+
+export async function listBuckets(client: OSS): Promise<BucketSummary[]> {
+  const all: BucketSummary[] = [];
+  let marker = '';
+  for (;;) {
+    const query: Record<string, string> = { 'max-keys': '1000', ...(marker ? { marker } : {}) };
+    const r = await send(client, { method: 'GET', query }, [200]);
+    const xml = await (client as unknown as SdkInternals).parseXML(r.data);
+    const holder = xml.Buckets as { Bucket?: unknown } | undefined;
+    const items = holder?.Bucket === undefined ? [] : [holder.Bucket].flat();
+    for (const b of items as Record<string, string>[]) {
+      all.push({ name: b.Name, region: b.Location ?? b.Region, creationDate: b.CreationDate });
+    }
+    if (xml.IsTruncated !== 'true' || typeof xml.NextMarker !== 'string' || !xml.NextMarker) return all;
+    marker = xml.NextMarker;
+  }
+}
+
+export async function putBucket(client: OSS, name: string): Promise<void> {
+  await send(client, { method: 'PUT', bucket: name }, [200]);
+}
+
+export async function deleteBucket(client: OSS, name: string): Promise<void> {
+  await send(client, { method: 'DELETE', bucket: name }, [200, 204]);
+}
