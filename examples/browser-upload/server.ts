@@ -1,0 +1,24 @@
+/**
+ * Runs the browser-upload application server:
+ *   OSSD_ENDPOINT=http://localhost:18080 OSS_ACCESS_KEY_ID=… OSS_ACCESS_KEY_SECRET=… npm run browser-upload
+ * then open the printed URL, pick a file and upload.
+ */
+import { startBrowserUploadApp } from './app.js';
+
+const accessKeyId = process.env.OSS_ACCESS_KEY_ID;
+const accessKeySecret = process.env.OSS_ACCESS_KEY_SECRET;
+if (!accessKeyId || !accessKeySecret) {
+  console.error('Set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (the key ossd printed at start).');
+  process.exit(2);
+}
+const app = await startBrowserUploadApp({
+  endpoint: process.env.OSSD_ENDPOINT ?? 'http://localhost:18080',
+  accessKeyId,
+  accessKeySecret,
+  bucket: process.env.BUCKET ?? 'examplebucket',
+  port: Number(process.env.PORT ?? 9091),
+  host: process.env.HOST ?? '127.0.0.1',
+});
+console.log(`browser-upload app: open ${app.url}/ and upload a file`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => void app.close().then(() => process.exit(0)));
