@@ -1,10 +1,33 @@
 import { SETTINGS } from '../config/config.js';
 
+const GROUPS: [string, (flag: string) => boolean][] = [
+  [
+    'Network',
+    (f) =>
+      ['address', 'public-endpoint', 'vhost-domain', 'region', 'tls-cert', 'tls-key', 'console-address'].includes(f),
+  ],
+  ['Storage', (f) => ['data', 'fsync', 'multipart-max-age-hours'].includes(f)],
+  ['Callbacks', (f) => f.startsWith('callback-')],
+  ['Logging', () => true],
+];
+
+/** Server options grouped, each with its environment variable. */
+function settingsHelp(): string {
+  const seen = new Set<string>();
+  return GROUPS.map(([title, member]) => {
+    const lines = SETTINGS.filter((s) => !seen.has(s.flag) && member(s.flag)).map((s) => {
+      seen.add(s.flag);
+      const env = `OSSD_${s.flag.toUpperCase().replace(/-/g, '_')}`;
+      return `  --${s.flag.padEnd(36)}${s.help}\n  ${''.padEnd(38)}env ${env}`;
+    });
+    return lines.length ? `${title}:\n${lines.join('\n')}` : '';
+  })
+    .filter(Boolean)
+    .join('\n\n');
+}
+
 export function helpText(): string {
-  const flags = SETTINGS.map((s) => {
-    const env = `OSSD_${s.flag.toUpperCase().replace(/-/g, '_')}`;
-    return `  --${s.flag.padEnd(34)} ${s.help}\n  ${''.padEnd(36)} env ${env}`;
-  }).join('\n');
+  const flags = settingsHelp();
   return `ossd — a self-hosted object store speaking the Alibaba Cloud OSS API, with upload callbacks
 
 Usage:
@@ -22,9 +45,9 @@ Usage:
                                         --account (root by default), optionally limited; see docs/sts.md
   ossd help                             this text
 
-Server options (each also read from the environment; a JSON --config file is read first):
-  --config FILE                          JSON config file (keys as in src/config/config.ts)
-                                         env OSSD_CONFIG
+Server options — each also read from its OSSD_* environment variable; a JSON --config FILE
+(env OSSD_CONFIG, keys as in src/config/config.ts) is read first, flags win:
+
 ${flags}
 
 Credentials:

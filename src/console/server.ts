@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleRequest } from '../http/server.js';
+import { createServer, handleRequest } from '../http/server.js';
 import type { Services } from '../services.js';
 import type { ConsoleAddress } from './address.js';
 import { CONSOLE_PREFIX, serveConsoleFile } from './static.js';
@@ -13,24 +11,7 @@ import { CONSOLE_PREFIX, serveConsoleFile } from './static.js';
  * page talks to both same-origin.
  */
 export function createConsoleServer(s: Services): Server {
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    res.once('finish', () => {
-      if (!server.listening) setImmediate(() => server.closeIdleConnections());
-    });
-    route(req, res, s).catch((err) => {
-      s.logger.error({ err }, 'console request failure');
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  };
-  const server =
-    s.config.tlsCert && s.config.tlsKey
-      ? createHttpsServer({ cert: readFileSync(s.config.tlsCert), key: readFileSync(s.config.tlsKey) }, handler)
-      : createHttpServer(handler);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
-  return server;
+  return createServer(s, route);
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, s: Services): Promise<void> {

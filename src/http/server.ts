@@ -52,8 +52,12 @@ export function clientIp(req: IncomingMessage): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-/** `localhost`, the configured vhost domains and the advertised endpoint's host (spec §1). */
+const domainCache = new WeakMap<Services['config'], string[]>();
+
+/** `localhost`, the configured vhost domains and the advertised endpoint's host (spec §1); computed once. */
 function vhostDomains(s: Services): string[] {
+  const cached = domainCache.get(s.config);
+  if (cached) return cached;
   const domains = ['localhost', ...s.config.vhostDomains.map((d) => d.toLowerCase())];
   if (s.config.publicEndpoint) {
     try {
@@ -63,6 +67,7 @@ function vhostDomains(s: Services): string[] {
       // an unparsable endpoint adds no domain
     }
   }
+  domainCache.set(s.config, domains);
   return domains;
 }
 
@@ -178,7 +183,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   }
 }
 
-export function createServer(s: Services): Server {
+/** A request handler the listener runs: the OSS pipeline by default (the console adds its UI in front). */
+export type RouteFn = (req: IncomingMessage, res: ServerResponse, s: Services) => Promise<void>;
+
+/** An HTTP(S) listener (TLS when configured) running `route` for each request, with graceful shutdown. */
+export function createServer(s: Services, route: RouteFn = handleRequest): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // Graceful shutdown: server.close() only closes connections idle at that moment, so a keep-alive
     // connection whose request was in flight would hold close() open for keepAliveTimeout. Close it
@@ -186,7 +195,7 @@ export function createServer(s: Services): Server {
     res.once('finish', () => {
       if (!server.listening) setImmediate(() => server.closeIdleConnections());
     });
-    handleRequest(req, res, s).catch((err) => {
+    route(req, res, s).catch((err) => {
       s.logger.error({ err }, 'unhandled request failure');
       if (!res.headersSent) res.writeHead(500);
       res.end();

@@ -13,7 +13,7 @@ import type { Services } from '../../services.js';
 import { StorageError } from '../../storage/errors.js';
 import type { BlobWriteResult, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
-import { callbackResponse } from '../object/callback-response.js';
+import { callbackResponse, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { type FormFile, PostForm } from './post-form.js';
 import { type PostUpload, preparePostUpload } from './post-upload.js';
@@ -121,20 +121,7 @@ export const postObject: Handler = async (ctx, s) => {
       return await callbackResponse(
         s,
         upload.callback,
-        {
-          bucket: bucket.name,
-          object: upload.key,
-          etag: object.etag,
-          size: object.size,
-          mimeType: object.contentType,
-          imageInfo: stored.imageInfo,
-          crc64: object.crc64,
-          contentMd5: object.contentMd5 ?? '',
-          vpcId: '',
-          clientIp: ctx.clientIp,
-          reqId: ctx.requestId,
-          operation: 'PostObject',
-        },
+        uploadVariables(ctx, object, 'PostObject', stored.imageInfo),
         headers,
       );
     }

@@ -3,6 +3,7 @@ import type { CallbackVariables } from '../../callback/template.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { OssResponse, RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
+import type { ObjectRecord } from '../../storage/types.js';
 
 /**
  * The request's callback (x-oss-callback headers or callback query parameters), validated before
@@ -17,6 +18,30 @@ export function prepareCallback(ctx: RequestContext, s: Services): CallbackSpec 
   });
   if (!selected) return undefined;
   return parseCallbackParams(selected.callback, selected.callbackVar, { policy: s.callbacks.policy });
+}
+
+/** The system variables of an upload that just committed `object` (callback.md section 4). */
+export function uploadVariables(
+  ctx: RequestContext,
+  object: ObjectRecord,
+  operation: CallbackVariables['operation'],
+  imageInfo?: CallbackVariables['imageInfo'],
+): CallbackVariables {
+  return {
+    bucket: object.bucket,
+    object: object.key,
+    etag: object.etag,
+    size: object.size,
+    mimeType: object.contentType,
+    imageInfo,
+    crc64: object.crc64,
+    // Only PutObject and PostObject report the body's MD5.
+    contentMd5: operation === 'CompleteMultipartUpload' ? '' : (object.contentMd5 ?? ''),
+    vpcId: '',
+    clientIp: ctx.clientIp,
+    reqId: ctx.requestId,
+    operation,
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
-import { callbackResponse, prepareCallback } from './callback-response.js';
+import { callbackResponse, prepareCallback, uploadVariables } from './callback-response.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -76,25 +76,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     'content-md5': object.contentMd5,
   };
   if (callback) {
-    return callbackResponse(
-      s,
-      callback,
-      {
-        bucket,
-        object: ctx.key,
-        etag: object.etag,
-        size: object.size,
-        mimeType: object.contentType,
-        imageInfo: stored.imageInfo,
-        crc64: object.crc64,
-        contentMd5: object.contentMd5 ?? '',
-        vpcId: '',
-        clientIp: ctx.clientIp,
-        reqId: ctx.requestId,
-        operation: 'PutObject',
-      },
-      responseHeaders,
-    );
+    return callbackResponse(s, callback, uploadVariables(ctx, object, 'PutObject', stored.imageInfo), responseHeaders);
   }
   return { status: 200, headers: responseHeaders };
 };
