@@ -40,7 +40,7 @@ export async function openStorage(config: Config): Promise<Storage> {
   const meta = new SqliteMetadataStore(path.join(config.data, 'meta.sqlite'), { fsync: config.fsync });
   const blobs = new LocalBlobStore(config.data, config.fsync);
   await blobs.init();
-  return { meta, blobs, deliveries: new SqliteDeliveryStore(meta.db) };
+  return { meta, blobs, deliveries: new SqliteDeliveryStore(meta.db, (fn) => meta.write(fn)) };
 }
 
 export function randomKeyId(): string {

@@ -109,7 +109,7 @@ export class LocalBlobStore implements BlobStore {
     const file = this.pathOf(blob);
     // Open first so a missing blob surfaces here, not mid-response.
     const fh = await open(file, 'r');
-    return fh.createReadStream({ start, end, highWaterMark: 256 * 1024 });
+    return fh.createReadStream({ start, end, highWaterMark: 1024 * 1024 });
   }
 
   async delete(blobs: string[]): Promise<void> {

@@ -1,0 +1,108 @@
+/**
+ * ossd benchmark suite. `npm run bench` (full) or `npm run bench -- --quick` (< 2 min).
+ * Options: --quick, --only=io,callback,multipart,listing,memory,alioss, --out=FILE, --cpu-prof[=DIR].
+ * See bench/README.md.
+ */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makePlan } from './lib/plan.js';
+import { machine, REPO, stopAll } from './lib/procs.js';
+import { Report, writeResults } from './lib/report.js';
+import { aliOss } from './workloads/ali-oss.js';
+import { callbackOverhead } from './workloads/callback.js';
+import { listing } from './workloads/listing.js';
+import { memory } from './workloads/memory.js';
+import { multipart } from './workloads/multipart.js';
+import { type OssdResults, objectIo } from './workloads/object-io.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+const value = (name: string) => flag(name)?.split('=').slice(1).join('=');
+const quick = Boolean(flag('quick'));
+const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss'];
+const only = value('only')?.split(',') ?? ALL;
+const unknown = only.filter((w) => !ALL.includes(w));
+if (unknown.length) {
+  console.error(`unknown workload(s) ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
+  process.exit(2);
+}
+const out =
+  value('out') ??
+  (quick || only.length < ALL.length
+    ? path.join(os.tmpdir(), 'ossd-bench-results.md')
+    : path.join(REPO, 'bench/RESULTS.md'));
+
+const plan = makePlan(quick);
+if (flag('cpu-prof')) {
+  plan.cpuProfDir = value('cpu-prof') || path.join(os.tmpdir(), `ossd-bench-prof-${Date.now()}`);
+  mkdirSync(plan.cpuProfDir, { recursive: true });
+}
+
+function s3rverInstalled(): boolean {
+  try {
+    import.meta.resolve('s3rver');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping servers and removing their data directories`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+const report = new Report();
+const started = new Date();
+const loadStart = os.loadavg();
+const t0 = Date.now();
+const s3rverOk = s3rverInstalled();
+if (!s3rverOk) report.notes.push('s3rver is not installed (npm install): the peer workload (7) was skipped.');
+console.log(`ossd bench (${quick ? 'quick' : 'full'}): ${only.join(', ')} → ${out}`);
+
+let undici: OssdResults = new Map();
+const steps: [string, () => Promise<void>][] = [
+  [
+    'io',
+    async () => {
+      undici = await objectIo(plan, report, s3rverOk);
+    },
+  ],
+  ['callback', () => callbackOverhead(plan, report)],
+  ['multipart', () => multipart(plan, report)],
+  ['listing', () => listing(plan, report)],
+  ['memory', () => memory(plan, report)],
+  ['alioss', () => aliOss(plan, report, undici)],
+];
+for (const [name, step] of steps) {
+  if (!only.includes(name)) continue;
+  const s = Date.now();
+  console.log(`[${name}]`);
+  try {
+    await step();
+  } catch (err) {
+    console.error(`  ${name} failed:`, err);
+    report.notes.push(`Workload "${name}" failed: ${(err as Error).message.split('\n')[0]}`);
+  }
+  console.log(`  (${((Date.now() - s) / 1000).toFixed(1)} s)`);
+}
+
+const loadEnd = os.loadavg();
+const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+const markdown = report.markdown({
+  title: `ossd benchmark results (${quick ? 'quick' : 'full'} run)`,
+  machine: machine(),
+  run: {
+    Date: started.toISOString(),
+    Mode: `${quick ? '--quick' : 'full'}; workloads: ${only.join(', ')}`,
+    'Load average (1/5/15 min) at start': la(loadStart),
+    'Load average at end': la(loadEnd),
+    Duration: `${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    'ossd CPU profiles': plan.cpuProfDir ?? 'off',
+  },
+});
+writeResults(out, markdown);
+console.log(`\nwrote ${out} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
