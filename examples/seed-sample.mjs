@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const OSS = require('ali-oss');
+// biome-ignore lint/style/useNodejsImportProtocol: the documentation sample's own line, kept as is
 const path = require('path');
 
 const client = new OSS({
