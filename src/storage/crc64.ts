@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+
 /**
  * CRC-64/ECMA-182 as OSS computes it (the XZ variant: reflected polynomial 0xC96C5795D7870F42,
  * init and xorout all ones), slicing-by-8 over two 32-bit halves, plus crc64Combine for multipart.
@@ -44,57 +46,90 @@ const THI: Uint32Array[] = [];
 const [L0, L1, L2, L3, L4, L5, L6, L7] = TLO;
 const [H0, H1, H2, H3, H4, H5, H6, H7] = THI;
 
+/** Advances a register kept as [lo, hi] by `buf` (pure JavaScript, slicing-by-8). */
+export function updateJs(state: Uint32Array, buf: Uint8Array): void {
+  let lo = state[0];
+  let hi = state[1];
+  let i = 0;
+  const n = buf.length;
+  const end8 = n - (n % 8);
+  while (i < end8) {
+    lo ^= buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    hi ^= buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24);
+    const nlo =
+      L7[lo & 0xff] ^
+      L6[(lo >>> 8) & 0xff] ^
+      L5[(lo >>> 16) & 0xff] ^
+      L4[lo >>> 24] ^
+      L3[hi & 0xff] ^
+      L2[(hi >>> 8) & 0xff] ^
+      L1[(hi >>> 16) & 0xff] ^
+      L0[hi >>> 24];
+    const nhi =
+      H7[lo & 0xff] ^
+      H6[(lo >>> 8) & 0xff] ^
+      H5[(lo >>> 16) & 0xff] ^
+      H4[lo >>> 24] ^
+      H3[hi & 0xff] ^
+      H2[(hi >>> 8) & 0xff] ^
+      H1[(hi >>> 16) & 0xff] ^
+      H0[hi >>> 24];
+    lo = nlo;
+    hi = nhi;
+    i += 8;
+  }
+  while (i < n) {
+    const idx = (lo ^ buf[i]) & 0xff;
+    lo = ((lo >>> 8) | (hi << 24)) ^ L0[idx];
+    hi = (hi >>> 8) ^ H0[idx];
+    i++;
+  }
+  state[0] = lo >>> 0;
+  state[1] = hi >>> 0;
+}
+
+type UpdateFn = (state: Uint32Array, buf: Uint8Array) => void;
+
+/**
+ * The native addon (native/crc64, built by `npm ci`) hashes ~5× faster than the JavaScript tables and
+ * keeps large PUTs off the CPU ceiling; without it (or with OSSD_NATIVE_CRC64=0) the JS code runs.
+ */
+function loadNative(): UpdateFn | undefined {
+  if (process.env.OSSD_NATIVE_CRC64 === '0') return undefined;
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require('../../native/crc64/build/Release/crc64.node') as { update: UpdateFn };
+    // Self-check against the JS implementation before trusting it.
+    const probe = Buffer.from('123456789abcdefghij');
+    const a = new Uint32Array([0xffffffff, 0xffffffff]);
+    const b = new Uint32Array([0xffffffff, 0xffffffff]);
+    addon.update(a, probe);
+    updateJs(b, probe);
+    return a[0] === b[0] && a[1] === b[1] ? addon.update : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const nativeUpdate = loadNative();
+const update: UpdateFn = nativeUpdate ?? updateJs;
+
+/** Which implementation this process uses (reported at start, checked by tests). */
+export const crc64Implementation: 'native' | 'js' = nativeUpdate ? 'native' : 'js';
+
 /** Incremental CRC-64/ECMA-182. */
 export class Crc64 {
-  // state kept inverted (init all ones)
-  private lo = 0xffffffff;
-  private hi = 0xffffffff;
+  // the register, kept inverted (init all ones), as [lo, hi]
+  private readonly state = new Uint32Array([0xffffffff, 0xffffffff]);
 
   update(buf: Uint8Array): this {
-    let lo = this.lo;
-    let hi = this.hi;
-    let i = 0;
-    const n = buf.length;
-    const end8 = n - (n % 8);
-    while (i < end8) {
-      lo ^= buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
-      hi ^= buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24);
-      const nlo =
-        L7[lo & 0xff] ^
-        L6[(lo >>> 8) & 0xff] ^
-        L5[(lo >>> 16) & 0xff] ^
-        L4[lo >>> 24] ^
-        L3[hi & 0xff] ^
-        L2[(hi >>> 8) & 0xff] ^
-        L1[(hi >>> 16) & 0xff] ^
-        L0[hi >>> 24];
-      const nhi =
-        H7[lo & 0xff] ^
-        H6[(lo >>> 8) & 0xff] ^
-        H5[(lo >>> 16) & 0xff] ^
-        H4[lo >>> 24] ^
-        H3[hi & 0xff] ^
-        H2[(hi >>> 8) & 0xff] ^
-        H1[(hi >>> 16) & 0xff] ^
-        H0[hi >>> 24];
-      lo = nlo;
-      hi = nhi;
-      i += 8;
-    }
-    while (i < n) {
-      const idx = (lo ^ buf[i]) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ L0[idx];
-      hi = (hi >>> 8) ^ H0[idx];
-      i++;
-    }
-    this.lo = lo >>> 0;
-    this.hi = hi >>> 0;
+    if (buf.length) update(this.state, buf);
     return this;
   }
 
   /** The CRC as an unsigned 64-bit bigint. */
   value(): bigint {
-    return (BigInt(~this.hi >>> 0) << 32n) | BigInt(~this.lo >>> 0);
+    return (BigInt(~this.state[1] >>> 0) << 32n) | BigInt(~this.state[0] >>> 0);
   }
 
   /** Decimal string, as in x-oss-hash-crc64ecma. */

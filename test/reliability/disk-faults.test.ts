@@ -11,7 +11,11 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
-type Proto = { write: (...a: unknown[]) => Promise<unknown>; sync: () => Promise<void> };
+type Proto = {
+  write: (...a: unknown[]) => Promise<unknown>;
+  writev: (...a: unknown[]) => Promise<unknown>;
+  sync: () => Promise<void>;
+};
 
 function errno(code: string): NodeJS.ErrnoException {
   const e = new Error(`${code}: injected fault`) as NodeJS.ErrnoException;
@@ -28,24 +32,34 @@ describe('disk faults', () => {
   let server: TestServer;
   let client: OSS;
   let proto: Proto;
-  let original: Pick<Proto, 'write' | 'sync'>;
+  let original: Pick<Proto, 'write' | 'writev' | 'sync'>;
   before(async () => {
     server = await startTestServer();
     client = await withBucket(server, 'faults');
     const fh = await open(path.join(server.dataDir, 'probe'), 'w');
     proto = Object.getPrototypeOf(fh) as Proto;
     await fh.close();
-    original = { write: proto.write, sync: proto.sync };
+    original = { write: proto.write, writev: proto.writev, sync: proto.sync };
   });
   afterEach(() => {
-    proto.write = original.write;
-    proto.sync = original.sync;
+    Object.assign(proto, original);
   });
   after(() => server.stop());
 
   for (const [what, inject] of [
-    ['ENOSPC on write', () => (proto.write = () => Promise.reject(errno('ENOSPC')))],
-    ['EIO on write', () => (proto.write = () => Promise.reject(errno('EIO')))],
+    [
+      'ENOSPC on write',
+      () =>
+        Object.assign(proto, {
+          write: () => Promise.reject(errno('ENOSPC')),
+          writev: () => Promise.reject(errno('ENOSPC')),
+        }),
+    ],
+    [
+      'EIO on write',
+      () =>
+        Object.assign(proto, { write: () => Promise.reject(errno('EIO')), writev: () => Promise.reject(errno('EIO')) }),
+    ],
     ['EIO on fsync (fatal for that write)', () => (proto.sync = () => Promise.reject(errno('EIO')))],
   ] as const) {
     it(`${what}: InternalError, old object intact, no blob left`, async () => {
@@ -58,8 +72,7 @@ describe('disk faults', () => {
         status: number;
         code: string;
       };
-      proto.write = original.write;
-      proto.sync = original.sync;
+      Object.assign(proto, original);
       assert.equal(err.status, 500);
       assert.equal(err.code, 'InternalError');
       assert.equal((await client.get('victim.txt')).content.toString(), 'the original');

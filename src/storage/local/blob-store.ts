@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Crc64 } from '../crc64.js';
@@ -7,7 +7,15 @@ import { StorageError } from '../errors.js';
 import type { BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 
 /** Coalesce small chunks into writes of about this size. */
-const WRITE_BATCH = 256 * 1024;
+const WRITE_BATCH = 1024 * 1024;
+
+/** Writes every byte of `bufs` (writev; a short write is completed with write). */
+async function writeAll(fh: FileHandle, bufs: Buffer[], bytes: number): Promise<void> {
+  const { bytesWritten } = await fh.writev(bufs);
+  if (bytesWritten >= bytes) return;
+  const rest = Buffer.concat(bufs, bytes).subarray(bytesWritten);
+  for (let off = 0; off < rest.length; ) off += (await fh.write(rest, off, rest.length - off)).bytesWritten;
+}
 
 /**
  * Object bytes as files named by random id under <data>/blobs/<xx>/<id> (never by key).
@@ -52,14 +60,27 @@ export class LocalBlobStore implements BlobStore {
     const fh = await open(file, 'wx', 0o600);
     let ok = false;
     try {
+      // Writes overlap hashing: one batch is written (writev, no copy) while the next is received and
+      // hashed; at most one write is outstanding, so the file is written in order.
       let pending: Buffer[] = [];
       let pendingBytes = 0;
+      let inFlight: Promise<void> | undefined;
+      let writeError: unknown;
+      const settle = async () => {
+        if (inFlight) await inFlight;
+        inFlight = undefined;
+        if (writeError) throw writeError;
+      };
       const flush = async () => {
         if (pendingBytes === 0) return;
-        const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+        const bufs = pending;
+        const bytes = pendingBytes;
         pending = [];
         pendingBytes = 0;
-        await fh.write(buf, 0, buf.length);
+        await settle();
+        inFlight = writeAll(fh, bufs, bytes).catch((err: unknown) => {
+          writeError = err;
+        });
       };
       try {
         for await (const c of source) {
@@ -74,6 +95,7 @@ export class LocalBlobStore implements BlobStore {
           if (pendingBytes >= WRITE_BATCH) await flush();
         }
       } catch (err) {
+        await inFlight;
         if (err instanceof StorageError) throw err;
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error).message === 'aborted') {
@@ -82,6 +104,7 @@ export class LocalBlobStore implements BlobStore {
         throw err;
       }
       await flush();
+      await settle();
       if (this.fsync) await fh.sync();
       ok = true;
     } finally {
