@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: sizes the libuv thread pool before any module uses it.
+import './threadpool.js';
 import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS } from '../config/config.js';
 import { runAdminCommand } from './admin-commands.js';

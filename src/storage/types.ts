@@ -209,6 +209,8 @@ export interface BlobStore {
   write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult>;
   /** Reads [start, end] inclusive of one blob. */
   read(blob: string, start?: number, end?: number): Promise<Readable>;
+  /** Reads [start, end] inclusive into memory (small ranges: cheaper than a stream). */
+  readBuffer(blob: string, start: number, end: number): Promise<Buffer>;
   delete(blobs: string[]): Promise<void>;
   list(): AsyncIterable<string>;
   /** Ids of blobs currently being written (never collected). */

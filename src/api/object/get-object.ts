@@ -2,7 +2,7 @@ import { OssError } from '../../errors/oss-error.js';
 import type { Handler } from '../handler.js';
 import { checkConditions, parseRange } from './conditions.js';
 import { objectResponseHeaders } from './object-headers.js';
-import { openObjectRange } from './read-object.js';
+import { objectBody } from './read-object.js';
 import { followSymlink } from './resolve-symlink.js';
 
 const OVERRIDES: [string, string][] = [
@@ -29,9 +29,9 @@ export const getObject: Handler = async (ctx, s) => {
       if (v !== undefined) headers[header] = v;
     }
     const [start, end] = range ?? [0, o.size - 1];
-    let body: Awaited<ReturnType<typeof openObjectRange>>;
+    let body: Awaited<ReturnType<typeof objectBody>>;
     try {
-      body = await openObjectRange(s, o, start, end);
+      body = await objectBody(s, o, start, end);
     } catch (err) {
       // An overwrite released the blob between our metadata read and the open: read again.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt === 0) continue;

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { OssError } from '../../errors/oss-error.js';
 import type { Services } from '../../services.js';
 import type { ObjectRecord } from '../../storage/types.js';
 
@@ -27,22 +26,17 @@ export async function openObjectRange(s: Services, o: ObjectRecord, start: numbe
   return Readable.from(all(), { objectMode: false });
 }
 
-/** Loads an object and opens its bytes, retrying once if an overwrite removed the blob in between. */
-export async function loadAndOpen(
-  s: Services,
-  bucket: string,
-  key: string,
-  range: (o: ObjectRecord) => [number, number] | undefined,
-): Promise<{ object: ObjectRecord; stream: Readable | undefined; range: [number, number] | undefined }> {
-  for (let attempt = 0; ; attempt++) {
-    const object = await s.meta.getObject(bucket, key);
-    if (!object) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: key } });
-    const r = range(object);
-    if (!r) return { object, stream: undefined, range: r };
-    try {
-      return { object, stream: await openObjectRange(s, object, r[0], r[1]), range: r };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw err;
+/** Bodies up to this size are read into memory in one go: cheaper than a stream for small GETs. */
+const SMALL_BODY = 256 * 1024;
+
+/** The bytes [start, end] of an object as a response body: a Buffer when small and in one blob, else a stream. */
+export async function objectBody(s: Services, o: ObjectRecord, start: number, end: number): Promise<Readable | Buffer> {
+  if (end - start + 1 <= SMALL_BODY && end >= start) {
+    let offset = 0;
+    for (const seg of o.segments) {
+      if (start >= offset && end < offset + seg.size) return s.blobs.readBuffer(seg.blob, start - offset, end - offset);
+      offset += seg.size;
     }
   }
+  return openObjectRange(s, o, start, end);
 }
