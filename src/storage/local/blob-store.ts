@@ -7,7 +7,7 @@ import { StorageError } from '../errors.js';
 import type { BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 
 /** Coalesce small chunks into writes of about this size. */
-const WRITE_BATCH = 1024 * 1024;
+const WRITE_BATCH = 256 * 1024;
 
 /** Writes every byte of `bufs` (writev; a short write is completed with write). */
 async function writeAll(fh: FileHandle, bufs: Buffer[], bytes: number): Promise<void> {
