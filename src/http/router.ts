@@ -9,6 +9,12 @@ export interface Target {
   style: 'path' | 'vhost';
 }
 
+/** The query parameters, as a Map or URLSearchParams. */
+export interface QueryLookup {
+  has(name: string): boolean;
+  get(name: string): string | null | undefined;
+}
+
 const OSS_HOST = /^([a-z0-9_-]*)\.oss-[a-z0-9-]+\.aliyuncs\.com$/;
 
 /** Sub-resources that select an OSS operation ossd does not implement. */
@@ -91,7 +97,7 @@ export function resolveTargets(hostHeader: string | undefined, rawPath: string, 
 export function resolveOperation(
   method: string,
   target: Target,
-  query: URLSearchParams,
+  query: QueryLookup,
   headers: Record<string, string | string[] | undefined>,
 ): OperationName {
   const has = (k: string) => query.has(k);
@@ -160,7 +166,7 @@ export function resolveOperation(
   }
 }
 
-function unsupported(query: URLSearchParams, names: string[]): void {
+function unsupported(query: QueryLookup, names: string[]): void {
   for (const n of names)
     if (query.has(n))
       throw new OssError('NotImplemented', { message: `The ${n} operation is not implemented by ossd.` });

@@ -112,7 +112,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
         );
     const params = new Map(query);
     const target = auth.target;
-    const op = resolveOperation(method, target, new URLSearchParams(query), req.headers);
+    const op = resolveOperation(method, target, params, req.headers);
     operation = op;
     ctx = {
       req,
