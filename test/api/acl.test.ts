@@ -2,22 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { ROOT_ACCOUNT_ID, randomKeyId, randomSecret } from '../../src/main.js';
+import { rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
 const OTHER_ACCOUNT_ID = '2000000000000002';
-
-interface OssClientError {
-  code?: string;
-  status?: number;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status: number): Promise<void> {
-  await assert.rejects(p, (err: OssClientError) => {
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
-}
 
 const denied = (p: Promise<unknown>) => rejectsWith(p, 'AccessDenied', 403);
 

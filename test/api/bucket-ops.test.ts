@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { ROOT_ACCOUNT_ID, randomKeyId, randomSecret } from '../../src/main.js';
+import { type OssClientError, rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 const OTHER_ACCOUNT_ID = '2000000000000002';
@@ -13,20 +14,6 @@ async function otherAccountClient(server: TestServer, bucket?: string): Promise<
   const secret = randomSecret();
   await server.services.meta.putAccessKey({ id, secret, accountId: OTHER_ACCOUNT_ID, createdAt: Date.now() });
   return server.client({ accessKeyId: id, accessKeySecret: secret, ...(bucket ? { bucket } : {}) });
-}
-
-interface OssClientError {
-  code?: string;
-  status?: number;
-  name?: string;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status: number): Promise<void> {
-  await assert.rejects(p, (err: OssClientError) => {
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
 }
 
 /** ali-oss's own request machinery without its client-side bucket-name check (runtime API, untyped). */

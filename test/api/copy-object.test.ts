@@ -7,23 +7,10 @@ import type OSS from 'ali-oss';
 import { parseCopySource } from '../../src/api/object/copy-source.js';
 import { randomKeyId, randomSecret } from '../../src/main.js';
 import { crc64 } from '../../src/storage/crc64.js';
+import { rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
 const OTHER_ACCOUNT_ID = '2000000000000002';
-
-interface OssClientError {
-  code?: string;
-  status?: number;
-  message?: string;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status: number): Promise<void> {
-  await assert.rejects(p, (err: OssClientError) => {
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.status, status);
-    return true;
-  });
-}
 
 function md5Etag(body: Buffer): string {
   return `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`;

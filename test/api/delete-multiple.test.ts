@@ -2,20 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { randomKeyId, randomSecret } from '../../src/main.js';
+import { type OssClientError, rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
-
-interface OssClientError {
-  code?: string;
-  status?: number;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status: number): Promise<void> {
-  await assert.rejects(p, (err: OssClientError) => {
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
-}
 
 /** ali-oss returns the parsed `Deleted` elements ({ Key }), not strings as @types/ali-oss claims. */
 function deletedKeys(r: OSS.DeleteMultiResult): string[] {

@@ -3,20 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { children, childText, parseXml, type XmlValue } from '../../src/http/xml.js';
 import { ROOT_ACCOUNT_ID } from '../../src/main.js';
+import { rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
-
-interface OssClientError {
-  code?: string;
-  status?: number;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status: number): Promise<void> {
-  await assert.rejects(p, (err: OssClientError) => {
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
-}
 
 /** OSS orders keys by their UTF-8 bytes (code point order), not by JavaScript's UTF-16 order. */
 function byteOrder(a: string, b: string): number {

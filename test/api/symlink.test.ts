@@ -3,21 +3,8 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { crc64 } from '../../src/storage/crc64.js';
+import { rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
-
-interface OssClientError {
-  code?: string;
-  status?: number;
-  message?: string;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status: number): Promise<void> {
-  await assert.rejects(p, (err: OssClientError) => {
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.status, status);
-    return true;
-  });
-}
 
 function headersOf(r: { res: OSS.NormalSuccessResponse }): Record<string, string> {
   return r.res.headers as Record<string, string>;

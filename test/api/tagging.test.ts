@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { parseTagging } from '../../src/api/object/put-object-tagging.js';
+import { rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
 /** ali-oss 6.23 has these at runtime; @types/ali-oss does not declare them. */
@@ -14,20 +15,6 @@ interface TaggingClient {
     name: string,
   ): Promise<{ status: number; tag: Record<string, string>; res: OSS.NormalSuccessResponse }>;
   deleteObjectTagging(name: string): Promise<{ status: number; res: OSS.NormalSuccessResponse }>;
-}
-
-interface OssClientError {
-  code?: string;
-  status?: number;
-  message?: string;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status: number): Promise<void> {
-  await assert.rejects(p, (err: OssClientError) => {
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.status, status);
-    return true;
-  });
 }
 
 /** A signed raw request, for bodies the client would refuse to send. */

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import { issueCredentials, type StsCredentials } from '../../src/auth/sts.js';
 import { ROOT_ACCOUNT_ID } from '../../src/main.js';
+import { rejectsWith } from '../helpers/oss-assert.js';
 import { ROOT_ID, ROOT_SECRET, startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
 const BUCKET = 'sts-client';
@@ -17,14 +18,6 @@ function stsOptions(c: StsCredentials, extra: Partial<OSS.Options> = {}): Partia
     refreshSTSTokenInterval: HOUR,
     ...extra,
   };
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string, status = 403): Promise<void> {
-  await assert.rejects(p, (err: { code?: string; status?: number }) => {
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
 }
 
 describe('STS temporary credentials with ali-oss', () => {

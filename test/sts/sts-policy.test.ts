@@ -4,6 +4,7 @@ import type OSS from 'ali-oss';
 import { issueCredentials, purgeExpiredKeys, type StsCredentials, StsRequestError } from '../../src/auth/sts.js';
 import { compilePolicy, PolicyError, policyAllows, type StsPolicy } from '../../src/auth/sts-policy.js';
 import { ROOT_ACCOUNT_ID } from '../../src/main.js';
+import { rejectsWith } from '../helpers/oss-assert.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
 const ACCOUNT = ROOT_ACCOUNT_ID;
@@ -75,14 +76,6 @@ describe('STS policy: compile and evaluate', () => {
     for (const b of bad) assert.throws(() => compilePolicy(b, ACCOUNT), PolicyError, JSON.stringify(b).slice(0, 80));
   });
 });
-
-async function rejectsWith(p: Promise<unknown>, code: string, status = 403): Promise<void> {
-  await assert.rejects(p, (err: { code?: string; status?: number }) => {
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
-}
 
 describe('STS policy enforced on ali-oss requests', () => {
   let server: TestServer;

@@ -10,6 +10,7 @@ import type {
   Released,
 } from '../types.js';
 import { GroupCommitter } from './group-commit.js';
+import { prefixSuccessor } from './key-order.js';
 import { SqliteMultipartStore } from './multipart-store.js';
 import { migrate } from './schema.js';
 
@@ -73,20 +74,6 @@ function toBucket(r: BucketRow): BucketRecord {
     dataRedundancyType: r.data_redundancy_type,
     cors: r.cors ?? undefined,
   };
-}
-
-/** The smallest string greater than every string starting with `prefix` (UTF-8 / code point order). */
-export function prefixSuccessor(prefix: string): string {
-  const cps = Array.from(prefix);
-  while (cps.length) {
-    const last = cps.pop()!.codePointAt(0)!;
-    if (last < 0x10ffff) {
-      let next = last + 1;
-      if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
-      return cps.join('') + String.fromCodePoint(next);
-    }
-  }
-  return '';
 }
 
 /** Metadata in SQLite (WAL); writes go through a group committer so concurrent uploads share fsyncs. */

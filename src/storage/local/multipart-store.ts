@@ -8,6 +8,7 @@ import type {
   PartRecord,
   Released,
 } from '../types.js';
+import { prefixSuccessor } from './key-order.js';
 
 /** What the multipart store needs from the metadata store it lives in (same database, same committer). */
 export interface MultipartHost {
@@ -239,18 +240,4 @@ export class SqliteMultipartStore implements MultipartStore {
       return { ...this.host.putObjectSync(object), object };
     });
   }
-}
-
-/** The smallest string greater than every string starting with `prefix` ('' when there is none). */
-function prefixSuccessor(prefix: string): string {
-  const cps = Array.from(prefix);
-  while (cps.length) {
-    const last = cps.pop()!.codePointAt(0)!;
-    if (last < 0x10ffff) {
-      let next = last + 1;
-      if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
-      return cps.join('') + String.fromCodePoint(next);
-    }
-  }
-  return '';
 }
