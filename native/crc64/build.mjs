@@ -6,7 +6,11 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = dirname(fileURLToPath(import.meta.url));
-const r = spawnSync('node-gyp', ['rebuild', '--release'], { cwd: dir, stdio: 'inherit', shell: process.platform === 'win32' });
+const r = spawnSync('node-gyp', ['rebuild', '--release'], {
+  cwd: dir,
+  stdio: 'inherit',
+  shell: process.platform === 'win32',
+});
 if (r.status !== 0) {
   console.warn('ossd: the native CRC-64 addon did not build; falling back to the JavaScript implementation.');
 }
