@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
-import type { MultipartUpload } from '../../storage/types.js';
+import type { BlobWriteResult, MultipartUpload } from '../../storage/types.js';
 
 /** Every part but the last must be at least this big (checked at Complete). */
 export const MIN_PART_BYTES = 100 * 1024;
@@ -75,4 +75,41 @@ export async function releaseBlobs(s: Services, blobs: string[]): Promise<void> 
   } catch (err) {
     s.logger.warn({ err, blobs: blobs.length }, 'could not delete released blobs');
   }
+}
+
+/**
+ * Records a part whose bytes are already in `written` (a durable blob): replaces an earlier part with
+ * the same number (its blob is released) and releases `written` if the upload was completed or aborted
+ * meanwhile (NoSuchUpload). Returns the part's ETag (upper-hex MD5, unquoted).
+ */
+export async function commitPart(
+  s: Services,
+  uploadId: string,
+  partNumber: number,
+  written: BlobWriteResult,
+  lastModified = Date.now(),
+): Promise<string> {
+  const etag = written.md5.toString('hex').toUpperCase();
+  let result: Awaited<ReturnType<typeof s.meta.multipart.putPart>>;
+  try {
+    result = await s.meta.multipart.putPart({
+      uploadId,
+      partNumber,
+      blob: written.blob,
+      size: written.size,
+      etag,
+      crc64: written.crc64,
+      lastModified,
+    });
+  } catch (err) {
+    await releaseBlobs(s, [written.blob]);
+    throw err;
+  }
+  if (result === 'no-upload') {
+    // Completed or aborted while the part streamed in.
+    await releaseBlobs(s, [written.blob]);
+    throw noSuchUpload(uploadId);
+  }
+  await releaseBlobs(s, result.released);
+  return etag;
 }

@@ -8,7 +8,7 @@ import { quoteEtag } from '../object/object-headers.js';
 import { openObjectRange } from '../object/read-object.js';
 import { followSymlink } from '../object/resolve-symlink.js';
 import { isoDate } from '../owner.js';
-import { loadUpload, MAX_PART_BYTES, noSuchUpload, partNumberParam, releaseBlobs } from './multipart-common.js';
+import { commitPart, loadUpload, MAX_PART_BYTES, partNumberParam, releaseBlobs } from './multipart-common.js';
 
 const MAX_ATTEMPTS = 5;
 
@@ -58,28 +58,8 @@ export const uploadPartCopy: Handler = async (ctx, s) => {
       if (attempt < MAX_ATTEMPTS) continue;
       throw new OssError('InternalError', { message: 'The copy source changed while it was being read.' });
     }
-    const etag = written.md5.toString('hex').toUpperCase();
     const lastModified = Date.now();
-    let result: Awaited<ReturnType<typeof s.meta.multipart.putPart>>;
-    try {
-      result = await s.meta.multipart.putPart({
-        uploadId: upload.uploadId,
-        partNumber,
-        blob: written.blob,
-        size: written.size,
-        etag,
-        crc64: written.crc64,
-        lastModified,
-      });
-    } catch (err) {
-      await releaseBlobs(s, [written.blob]);
-      throw err;
-    }
-    if (result === 'no-upload') {
-      await releaseBlobs(s, [written.blob]);
-      throw noSuchUpload(upload.uploadId);
-    }
-    await releaseBlobs(s, result.released);
+    const etag = await commitPart(s, upload.uploadId, partNumber, written, lastModified);
     return xmlResponse(renderXml('CopyPartResult', { LastModified: isoDate(lastModified), ETag: quoteEtag(etag) }), {
       etag: quoteEtag(etag),
       'x-oss-hash-crc64ecma': written.crc64,

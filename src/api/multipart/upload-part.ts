@@ -2,7 +2,7 @@ import { OssError } from '../../errors/oss-error.js';
 import type { Handler } from '../handler.js';
 import { parseContentMd5, quoteEtag } from '../object/object-headers.js';
 import { storeBody } from '../object/store-body.js';
-import { loadUpload, MAX_PART_BYTES, noSuchUpload, partNumberParam, releaseBlobs } from './multipart-common.js';
+import { commitPart, loadUpload, MAX_PART_BYTES, partNumberParam } from './multipart-common.js';
 
 /**
  * UploadPart: `PUT /b/k?partNumber=N&uploadId=ID`, body streamed into a new blob. Re-uploading a part
@@ -19,28 +19,7 @@ export const uploadPart: Handler = async (ctx, s) => {
   }
   const expectedMd5 = parseContentMd5(ctx.headers['content-md5']);
   const stored = await storeBody(ctx, s, { expectedMd5, maxBytes: MAX_PART_BYTES });
-  const etag = stored.md5.toString('hex').toUpperCase();
-  let result: Awaited<ReturnType<typeof s.meta.multipart.putPart>>;
-  try {
-    result = await s.meta.multipart.putPart({
-      uploadId: upload.uploadId,
-      partNumber,
-      blob: stored.blob,
-      size: stored.size,
-      etag,
-      crc64: stored.crc64,
-      lastModified: Date.now(),
-    });
-  } catch (err) {
-    await releaseBlobs(s, [stored.blob]);
-    throw err;
-  }
-  if (result === 'no-upload') {
-    // Completed or aborted while the part streamed in.
-    await releaseBlobs(s, [stored.blob]);
-    throw noSuchUpload(upload.uploadId);
-  }
-  await releaseBlobs(s, result.released);
+  const etag = await commitPart(s, upload.uploadId, partNumber, stored);
   return {
     status: 200,
     headers: {
