@@ -178,6 +178,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         webConsole?.close(),
       ]);
       await uploadCollector.stop();
+      // Delivery records of the last callbacks are written in the background: let them land.
+      await service.flush();
       await storage.meta.close();
     })();
     return closing;

@@ -82,12 +82,17 @@ export class CallbackService {
       sni: spec.sni,
       ...(spec.host === undefined ? {} : { host: spec.host }),
     };
-    const { outcome } = await this.deliverAndRecord(stored, rendered, {
-      requestId: vars.reqId,
-      bucket: vars.bucket,
-      key: vars.object,
-      operation: vars.operation,
-    });
+    const { outcome } = await this.deliverAndRecord(
+      stored,
+      rendered,
+      { awaitRecord: false },
+      {
+        requestId: vars.reqId,
+        bucket: vars.bucket,
+        key: vars.object,
+        operation: vars.operation,
+      },
+    );
     return outcome;
   }
 
@@ -95,13 +100,18 @@ export class CallbackService {
   async resend(id: string): Promise<{ id: string; outcome: DeliveryOutcome }> {
     const original = await this.deps.deliveries.get(id);
     if (!original) throw new DeliveryNotFoundError(id);
-    const { record, outcome } = await this.deliverAndRecord(original.spec, original.renderedBody, {
-      requestId: original.requestId,
-      bucket: original.bucket,
-      key: original.key,
-      operation: original.operation,
-      resendOf: original.id,
-    });
+    const { record, outcome } = await this.deliverAndRecord(
+      original.spec,
+      original.renderedBody,
+      { awaitRecord: true },
+      {
+        requestId: original.requestId,
+        bucket: original.bucket,
+        key: original.key,
+        operation: original.operation,
+        resendOf: original.id,
+      },
+    );
     return { id: record?.id ?? '', outcome };
   }
 
@@ -147,9 +157,23 @@ export class CallbackService {
     return outcome;
   }
 
+  /** Delivery records still being written (the upload's answer does not wait for them). */
+  private readonly recording = new Set<Promise<unknown>>();
+
+  /** Waits for every delivery record in progress (called before the store closes). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.recording]);
+  }
+
+  /**
+   * Delivers, then records the delivery. For an upload the record is written in the background (it
+   * joins the next group commit) so the uploader's answer does not wait for a second commit; a
+   * re-send waits, since its caller wants the new record.
+   */
   private async deliverAndRecord(
     spec: StoredCallbackSpec,
     rendered: string,
+    how: { awaitRecord: boolean },
     meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
   ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
     const started = Date.now();
@@ -168,15 +192,31 @@ export class CallbackService {
       ...(outcome.message === undefined ? {} : { message: outcome.message }),
     };
     if (input.resendOf === undefined) delete input.resendOf;
-    let record: DeliveryRecord | undefined;
-    try {
-      record = await this.deps.deliveries.record(input);
-    } catch (err) {
-      this.deps.logger?.warn(
-        { err: err instanceof Error ? err.message : String(err), requestId: meta.requestId },
-        'callback delivery not recorded',
-      );
-    }
+    const written = this.deps.deliveries.record(input).then(
+      (record) => {
+        this.log(record, meta, outcome, latencyMs);
+        return record;
+      },
+      (err: unknown) => {
+        this.deps.logger?.warn(
+          { err: err instanceof Error ? err.message : String(err), requestId: meta.requestId },
+          'callback delivery not recorded',
+        );
+        this.log(undefined, meta, outcome, latencyMs);
+        return undefined;
+      },
+    );
+    this.recording.add(written);
+    void written.finally(() => this.recording.delete(written));
+    return { record: how.awaitRecord ? await written : undefined, outcome };
+  }
+
+  private log(
+    record: DeliveryRecord | undefined,
+    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'resendOf'>,
+    outcome: DeliveryOutcome,
+    latencyMs: number,
+  ): void {
     const log = {
       deliveryId: record?.id,
       requestId: meta.requestId,
@@ -195,6 +235,5 @@ export class CallbackService {
     };
     if (outcome.ok) this.deps.logger?.info(log, 'callback delivered');
     else this.deps.logger?.warn(log, 'callback failed');
-    return { record, outcome };
   }
 }
