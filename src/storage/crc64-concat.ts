@@ -4,25 +4,13 @@
  * per distinct length and reused. crc64Combine rebuilds it on every call (~4 ms), which a 10,000-part
  * Complete cannot afford; here equal-sized parts cost one 64-term product each.
  */
-const POLY = 0xc96c5795d7870f42n;
+import { gf2Times, POLY } from './crc64.js';
 
 type Matrix = bigint[];
 
-function times(mat: Matrix, vec: bigint): bigint {
-  let sum = 0n;
-  let i = 0;
-  let v = vec;
-  while (v) {
-    if (v & 1n) sum ^= mat[i];
-    v >>= 1n;
-    i++;
-  }
-  return sum;
-}
-
 /** a ∘ b (apply b, then a). Powers of one operator commute, so the order is immaterial here. */
 function compose(a: Matrix, b: Matrix): Matrix {
-  return b.map((col) => times(a, col));
+  return b.map((col) => gf2Times(a, col));
 }
 
 /** The linear map crc ↦ crc of (bytes ‖ `len` zero bytes) on the raw register, as in zlib. */
@@ -56,7 +44,7 @@ export function concatCrc64(pieces: readonly { crc64: string; size: number }[]):
       op = shiftOperator(BigInt(p.size));
       operators.set(p.size, op);
     }
-    crc = times(op, crc) ^ BigInt(p.crc64);
+    crc = gf2Times(op, crc) ^ BigInt(p.crc64);
   }
   return crc.toString();
 }

@@ -144,9 +144,11 @@ export function crc64(buf: Uint8Array): string {
 
 // ---- combine (zlib's crc32_combine adapted to 64 bits) ----
 const MASK = (1n << 64n) - 1n;
-const POLY = 0xc96c5795d7870f42n;
+/** The polynomial, reflected, as a bigint (for the GF(2) algebra of combining CRCs). */
+export const POLY = 0xc96c5795d7870f42n;
 
-function gf2Times(mat: bigint[], vec: bigint): bigint {
+/** mat × vec over GF(2): the XOR of the columns selected by vec's bits. */
+export function gf2Times(mat: bigint[], vec: bigint): bigint {
   let sum = 0n;
   let i = 0;
   let v = vec;
