@@ -26,6 +26,11 @@ export interface Config {
   maxSkewMs: number;
   /** fsync blobs and use SQLite synchronous=FULL before acknowledging writes. */
   fsync: boolean;
+  /**
+   * PutObject bodies of at most this many bytes (by Content-Length) are stored in the metadata database
+   * with their record instead of as a file: one commit, shared fsyncs. 0 = always files (default 65536).
+   */
+  inlineMaxBytes: number;
   /** Multipart uploads older than this many hours are aborted and their parts deleted (default 168 = 7 days; 0 = never). */
   multipartMaxAgeHours: number;
   /**
@@ -66,6 +71,7 @@ export function defaultConfig(): Config {
     logLevel: 'info',
     maxSkewMs: 15 * 60 * 1000,
     fsync: true,
+    inlineMaxBytes: 64 * 1024,
     multipartMaxAgeHours: 168,
     callback: {
       timeoutMs: 5000,
@@ -100,6 +106,12 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
     { flag: 'tls-key', path: 'tlsKey', kind: 'string', help: 'PEM private key file for --tls-cert' },
     { flag: 'log-level', path: 'logLevel', kind: 'string', help: 'fatal|error|warn|info|debug|silent (default info)' },
     { flag: 'fsync', path: 'fsync', kind: 'boolean', help: 'fsync before acknowledging writes (default true)' },
+    {
+      flag: 'inline-max-bytes',
+      path: 'inlineMaxBytes',
+      kind: 'number',
+      help: 'keep PutObject bodies up to this size in the metadata database (default 65536; 0 = never)',
+    },
     {
       flag: 'multipart-max-age-hours',
       path: 'multipartMaxAgeHours',

@@ -9,6 +9,7 @@
  *   { valid, error?: { code, ec, message, argumentName }, spec?, variables?, renderedBody?, delivery? }
  */
 import type { IncomingMessage } from 'node:http';
+import { openObjectRange } from '../api/object/read-object.js';
 import type { StoredCallbackSpec } from '../callback/delivery-store.js';
 import { sniff } from '../callback/image-info.js';
 import { type CallbackSpec, parseCallbackParams } from '../callback/parse.js';
@@ -53,10 +54,9 @@ function asBase64(value: unknown, name: string): string | undefined {
 }
 
 async function imageInfoOf(obj: ObjectRecord, s: Services): Promise<CallbackVariables['imageInfo']> {
-  const first = obj.segments[0];
-  if (!first || first.size === 0) return undefined;
+  if (obj.size === 0) return undefined;
   const chunks: Buffer[] = [];
-  for await (const c of await s.blobs.read(first.blob, 0, Math.min(first.size, 128 * 1024) - 1)) chunks.push(c);
+  for await (const c of await openObjectRange(s, obj, 0, Math.min(obj.size, 128 * 1024) - 1)) chunks.push(c);
   return sniff(Buffer.concat(chunks));
 }
 

@@ -32,6 +32,20 @@ export interface BucketRecord {
   cors?: string;
 }
 
+/**
+ * Blob ids: a file blob is 32 hex digits; an inline blob (a small object's bytes kept in the metadata
+ * store, committed in the same transaction as its record) is `i` + 32 hex digits.
+ */
+export function isInlineBlob(blob: string): boolean {
+  return blob.length === 33 && blob.charCodeAt(0) === 105; // 'i'
+}
+
+/** The bytes of a new inline blob, handed to the metadata store with the record that references it. */
+export interface InlineBlob {
+  blob: string;
+  data: Buffer;
+}
+
 /** One stored byte range of an object: a blob (or the whole of it). */
 export interface Segment {
   blob: string;
@@ -105,7 +119,7 @@ export interface PartRecord {
   lastModified: number;
 }
 
-/** Blobs that a metadata change released; the caller deletes them after the commit. */
+/** File blobs that a metadata change released; the caller deletes them after the commit. */
 export interface Released {
   released: string[];
 }
@@ -175,8 +189,17 @@ export interface MetadataStore {
   deleteBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'>;
   // objects
   getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
-  /** Inserts or replaces; returns the blobs of the replaced version. */
-  putObject(obj: ObjectRecord, guard?: (existing: ObjectRecord | undefined) => void): Promise<Released>;
+  /**
+   * Inserts or replaces; returns the file blobs of the replaced version (its inline blobs are deleted in
+   * the same commit). `inline` is stored with the record, in the same commit.
+   */
+  putObject(
+    obj: ObjectRecord,
+    guard?: (existing: ObjectRecord | undefined) => void,
+    inline?: InlineBlob,
+  ): Promise<Released>;
+  /** Bytes [start, end] (inclusive) of an inline blob; undefined once it is gone (released by an overwrite). */
+  readInline(blob: string, start: number, end: number): Promise<Buffer | undefined>;
   deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }>;
   updateObject(
     bucket: string,
@@ -196,6 +219,8 @@ export interface BlobWriteResult {
   size: number;
   md5: Buffer;
   crc64: string;
+  /** Set for an inline blob: the bytes, not yet stored (they go to the metadata store with the record). */
+  data?: Buffer;
 }
 
 export interface BlobWriteOptions {
@@ -211,6 +236,7 @@ export interface BlobStore {
   read(blob: string, start?: number, end?: number): Promise<Readable>;
   /** Reads [start, end] inclusive into memory (small ranges: cheaper than a stream). */
   readBuffer(blob: string, start: number, end: number): Promise<Buffer>;
+  /** Deletes file blobs; ids that are not this store's (inline blobs) are ignored. */
   delete(blobs: string[]): Promise<void>;
   list(): AsyncIterable<string>;
   /** Ids of blobs currently being written (never collected). */

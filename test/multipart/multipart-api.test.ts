@@ -205,7 +205,7 @@ describe('multipart operations one by one with ali-oss', () => {
   });
 
   it('Complete replaces an existing object and releases its blobs', async () => {
-    await client.put('replaced.bin', randomBytes(5000));
+    await client.put('replaced.bin', randomBytes(100_000)); // above --inline-max-bytes: a file
     const blobsBefore = blobFiles(server.dataDir);
     const part = randomBytes(300);
     const { uploadId, etags } = await upload('replaced.bin', [part]);

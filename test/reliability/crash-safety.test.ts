@@ -32,12 +32,22 @@ function md5hex(b: Buffer): string {
   return createHash('md5').update(b).digest('hex').toUpperCase();
 }
 
-/** Blob files on disk, by id with their sizes. */
-function blobFiles(dataDir: string): Map<string, number> {
+/** Stored blobs by id with their sizes: files on disk, and small objects' inline rows in SQLite. */
+function storedBlobs(dataDir: string): Map<string, number> {
   const out = new Map<string, number>();
   const root = path.join(dataDir, 'blobs');
   for (const d of readdirSync(root)) {
     for (const f of readdirSync(path.join(root, d))) out.set(f, statSync(path.join(root, d, f)).size);
+  }
+  const db = new Database(path.join(dataDir, 'meta.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    for (const r of db.prepare('SELECT id, length(data) AS size FROM inline_blobs').all() as {
+      id: string;
+      size: number;
+    }[])
+      out.set(r.id, r.size);
+  } finally {
+    db.close();
   }
   return out;
 }
@@ -180,7 +190,8 @@ describe('crash safety under SIGKILL', () => {
         accessKeySecret: SECRET,
         bucket: 'crash',
       });
-      await verify(client, model, dataDir);
+      const inline = await verify(client, model, dataDir);
+      assert.ok(inline > 0, 'small objects were stored inline (and survived the kills)');
     } finally {
       await ossd.stop();
     }
@@ -191,7 +202,8 @@ describe('crash safety under SIGKILL', () => {
   });
 });
 
-async function verify(client: OSS, model: Map<string, KeyModel>, dataDir: string): Promise<void> {
+/** Checks every key and the stored blobs; returns how many inline blobs the metadata references. */
+async function verify(client: OSS, model: Map<string, KeyModel>, dataDir: string): Promise<number> {
   const listed = new Map<string, number>();
   let marker: string | undefined;
   for (;;) {
@@ -230,11 +242,12 @@ async function verify(client: OSS, model: Map<string, KeyModel>, dataDir: string
     m.pending = undefined;
   }
   assert.equal(listed.size, objects, 'no listed key outside the model');
-  // Start-up collected the orphans: every blob file is referenced by an object or an open upload's
-  // part, with the recorded size, and every referenced blob exists.
-  const files = blobFiles(dataDir);
+  // Start-up collected the orphans: every blob file (and inline row) is referenced by an object or an
+  // open upload's part, with the recorded size, and every referenced blob exists.
+  const files = storedBlobs(dataDir);
   const referenced = referencedBlobs(dataDir);
   const orphans = [...files.keys()].filter((b) => !referenced.has(b));
-  assert.deepEqual(orphans, [], 'no orphan blob files');
+  assert.deepEqual(orphans, [], 'no orphan blob files or inline rows');
+  return [...referenced.keys()].filter((b) => b.startsWith('i')).length;
   for (const [blob, size] of referenced) assert.equal(files.get(blob), size, `blob ${blob} present with its size`);
 }

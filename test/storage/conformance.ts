@@ -129,6 +129,43 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
       }
     });
 
+    it('stores an inline blob with its record, reads ranges of it, and drops it with the record', async () => {
+      const b = await open();
+      try {
+        const inline = `i${'5'.repeat(32)}`;
+        const data = Buffer.from('hello, inline world');
+        await b.meta.putObject(obj('b', 'small', inline, data.length), undefined, { blob: inline, data });
+        assert.deepEqual(await b.meta.readInline(inline, 0, data.length - 1), data);
+        assert.deepEqual(await b.meta.readInline(inline, 7, 12), data.subarray(7, 13));
+        // An overwrite releases it inside the commit: nothing for the caller to delete, and it is gone.
+        const over = await b.meta.putObject(obj('b', 'small', '6'.repeat(32)));
+        assert.deepEqual(over.released, []);
+        assert.equal(await b.meta.readInline(inline, 0, 0), undefined);
+        // A delete of an inline object releases nothing to the blob store either.
+        const again = `i${'7'.repeat(32)}`;
+        await b.meta.putObject(obj('b', 'again', again, 3), undefined, { blob: again, data: Buffer.from('abc') });
+        assert.deepEqual(await b.meta.deleteObject('b', 'again'), { released: [], existed: true });
+        assert.equal(await b.meta.readInline(again, 0, 2), undefined);
+        // A guard that throws stores neither the record nor its bytes.
+        const refused = `i${'8'.repeat(32)}`;
+        await assert.rejects(
+          b.meta.putObject(
+            obj('b', 'small', refused, 1),
+            () => {
+              throw new Error('refused');
+            },
+            { blob: refused, data: Buffer.from('x') },
+          ),
+          /refused/,
+        );
+        assert.equal(await b.meta.readInline(refused, 0, 0), undefined);
+        // The blob store ignores inline ids it is asked to delete.
+        await b.blobs.delete([inline, again]);
+      } finally {
+        await b.close();
+      }
+    });
+
     it('runs a guard inside the commit (forbid-overwrite) without side effects when it throws', async () => {
       const b = await open();
       try {

@@ -46,7 +46,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
   const guard = forbidOverwriteGuard(ctx);
   if (guard) guard(await s.meta.getObject(bucket, ctx.key));
 
-  const stored = await storeBody(ctx, s, { expectedMd5, sniffImage: callback !== undefined });
+  const stored = await storeBody(ctx, s, { expectedMd5, sniffImage: callback !== undefined, allowInline: true });
   const object: ObjectRecord = {
     bucket,
     key: ctx.key,
@@ -64,7 +64,8 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
   };
   try {
-    const { released } = await s.meta.putObject(object, guard);
+    const inline = stored.data && { blob: stored.blob, data: stored.data };
+    const { released } = await s.meta.putObject(object, guard, inline);
     await s.blobs.delete(released);
   } catch (err) {
     await s.blobs.delete([stored.blob]);

@@ -1,6 +1,19 @@
 import { Readable } from 'node:stream';
 import type { Services } from '../../services.js';
-import type { ObjectRecord } from '../../storage/types.js';
+import { isInlineBlob, type ObjectRecord } from '../../storage/types.js';
+
+/** Bytes [from, to] of one blob, wherever it lives; ENOENT when an overwrite released it meanwhile. */
+async function readPiece(s: Services, blob: string, from: number, to: number): Promise<Buffer> {
+  if (!isInlineBlob(blob)) return s.blobs.readBuffer(blob, from, to);
+  const data = await s.meta.readInline(blob, from, to);
+  if (data) return data;
+  throw Object.assign(new Error(`inline blob ${blob} is gone`), { code: 'ENOENT' });
+}
+
+async function openPiece(s: Services, blob: string, from: number, to: number): Promise<Readable> {
+  if (isInlineBlob(blob)) return Readable.from([await readPiece(s, blob, from, to)]);
+  return s.blobs.read(blob, from, to);
+}
 
 /** Streams bytes [start, end] (inclusive) of an object across its segments (parts, appends). */
 export async function openObjectRange(s: Services, o: ObjectRecord, start: number, end: number): Promise<Readable> {
@@ -15,11 +28,11 @@ export async function openObjectRange(s: Services, o: ObjectRecord, start: numbe
   }
   if (pieces.length === 0) return Readable.from([]);
   // Open the first piece now so a vanished blob (overwrite race) surfaces before headers are sent.
-  const first = await s.blobs.read(pieces[0].blob, pieces[0].from, pieces[0].to);
+  const first = await openPiece(s, pieces[0].blob, pieces[0].from, pieces[0].to);
   if (pieces.length === 1) return first;
   async function* all(): AsyncGenerator<Buffer> {
     for (const [i, p] of pieces.entries()) {
-      const stream = i === 0 ? first : await s.blobs.read(p.blob, p.from, p.to);
+      const stream = i === 0 ? first : await openPiece(s, p.blob, p.from, p.to);
       for await (const chunk of stream) yield chunk as Buffer;
     }
   }
@@ -34,7 +47,7 @@ export async function objectBody(s: Services, o: ObjectRecord, start: number, en
   if (end - start + 1 <= SMALL_BODY && end >= start) {
     let offset = 0;
     for (const seg of o.segments) {
-      if (start >= offset && end < offset + seg.size) return s.blobs.readBuffer(seg.blob, start - offset, end - offset);
+      if (start >= offset && end < offset + seg.size) return readPiece(s, seg.blob, start - offset, end - offset);
       offset += seg.size;
     }
   }

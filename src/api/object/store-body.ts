@@ -1,9 +1,12 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { ImageSniffer } from '../../callback/image-info.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
+import { Crc64 } from '../../storage/crc64.js';
 import { StorageError } from '../../storage/errors.js';
-import type { BlobWriteResult } from '../../storage/types.js';
+import type { BlobWriteOptions, BlobWriteResult } from '../../storage/types.js';
 import { MAX_OBJECT_BYTES } from './object-headers.js';
 
 export interface StoredBody extends BlobWriteResult {
@@ -11,21 +14,61 @@ export interface StoredBody extends BlobWriteResult {
 }
 
 /**
+ * Reads a small body into memory (hashing as it arrives) as a new inline blob: its bytes are stored with
+ * the object's record in one metadata commit, so a group of small uploads shares one fsync.
+ */
+async function readInline(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
+  const md5 = createHash('md5');
+  const crc = new Crc64();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const c of source) {
+      const chunk = c as Buffer;
+      size += chunk.length;
+      if (size > options.maxBytes) throw new StorageError('too-large', 'entity too large');
+      md5.update(chunk);
+      crc.update(chunk);
+      options.onChunk?.(chunk);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof StorageError) throw err;
+    throw new StorageError('client-aborted', 'client aborted the upload', { cause: err });
+  }
+  const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  return { blob: `i${randomBytes(16).toString('hex')}`, size, md5: md5.digest(), crc64: crc.digest(), data };
+}
+
+/** Whether the request declares a body small enough to keep inline (Content-Length ≤ --inline-max-bytes). */
+function declaresInlineSize(ctx: RequestContext, s: Services): boolean {
+  const declared = ctx.headers['content-length'];
+  if (declared === undefined || ctx.headers['transfer-encoding'] !== undefined) return false;
+  const n = Number(declared);
+  return Number.isInteger(n) && n <= s.config.inlineMaxBytes;
+}
+
+/**
  * Streams the request body into a new durable blob (MD5 + CRC64 + optional image sniffing in one pass),
- * checks Content-MD5, and maps storage failures to OSS errors. The blob is not yet visible.
+ * or with `allowInline` keeps a small one in memory as an inline blob (`data` set; the caller commits it
+ * with the record). Checks Content-MD5 and maps storage failures to OSS errors. The blob is not yet visible.
  */
 export async function storeBody(
   ctx: RequestContext,
   s: Services,
-  options: { expectedMd5?: Buffer; sniffImage?: boolean; maxBytes?: number },
+  options: { expectedMd5?: Buffer; sniffImage?: boolean; maxBytes?: number; allowInline?: boolean },
 ): Promise<StoredBody> {
   const sniffer = options.sniffImage ? new ImageSniffer() : undefined;
   let stored: BlobWriteResult;
+  const writeOptions: BlobWriteOptions = {
+    maxBytes: options.maxBytes ?? MAX_OBJECT_BYTES,
+    onChunk: sniffer ? (c) => sniffer.push(c) : undefined,
+  };
   try {
-    stored = await s.blobs.write(ctx.req, {
-      maxBytes: options.maxBytes ?? MAX_OBJECT_BYTES,
-      onChunk: sniffer ? (c) => sniffer.push(c) : undefined,
-    });
+    stored =
+      options.allowInline && declaresInlineSize(ctx, s)
+        ? await readInline(ctx.req, writeOptions)
+        : await s.blobs.write(ctx.req, writeOptions);
   } catch (err) {
     if (err instanceof StorageError && err.kind === 'too-large')
       throw new OssError('EntityTooLarge', { ec: '0016-00000711' });

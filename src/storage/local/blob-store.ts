@@ -6,6 +6,8 @@ import { Crc64 } from '../crc64.js';
 import { StorageError } from '../errors.js';
 import type { BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 
+const FILE_BLOB = /^[0-9a-f]{32}$/;
+
 /** Coalesce small chunks into writes of about this size. */
 const WRITE_BATCH = 256 * 1024;
 
@@ -42,7 +44,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private pathOf(blob: string): string {
-    if (!/^[0-9a-f]{32}$/.test(blob)) throw new StorageError('io', `bad blob id ${blob}`);
+    if (!FILE_BLOB.test(blob)) throw new StorageError('io', `bad blob id ${blob}`);
     return path.join(this.root, blob.slice(0, 2), blob);
   }
 
@@ -152,13 +154,14 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async delete(blobs: string[]): Promise<void> {
-    await Promise.all(blobs.map((b) => unlink(this.pathOf(b)).catch(() => {})));
+    const files = blobs.filter((b) => FILE_BLOB.test(b));
+    await Promise.all(files.map((b) => unlink(this.pathOf(b)).catch(() => {})));
   }
 
   async *list(): AsyncIterable<string> {
     for (const dir of await readdir(this.root)) {
       for (const f of await readdir(path.join(this.root, dir)).catch(() => [] as string[])) {
-        if (/^[0-9a-f]{32}$/.test(f)) yield f;
+        if (FILE_BLOB.test(f)) yield f;
       }
     }
   }

@@ -1,13 +1,15 @@
 import Database from 'better-sqlite3';
-import type {
-  AccessKey,
-  Account,
-  BucketRecord,
-  ListObjectsQuery,
-  ListObjectsResult,
-  MetadataStore,
-  ObjectRecord,
-  Released,
+import {
+  type AccessKey,
+  type Account,
+  type BucketRecord,
+  type InlineBlob,
+  isInlineBlob,
+  type ListObjectsQuery,
+  type ListObjectsResult,
+  type MetadataStore,
+  type ObjectRecord,
+  type Released,
 } from '../types.js';
 import { GroupCommitter } from './group-commit.js';
 import { prefixSuccessor } from './key-order.js';
@@ -224,8 +226,19 @@ export class SqliteMetadataStore implements MetadataStore {
     return r && toObject(r);
   }
 
-  putObjectSync(o: ObjectRecord): Released {
+  /** Deletes the inline blobs among `blobs` (inside a write) and returns the file blobs, for the caller to delete. */
+  releaseSync(blobs: string[]): string[] {
+    const files: string[] = [];
+    for (const b of blobs) {
+      if (isInlineBlob(b)) this.stmt('DELETE FROM inline_blobs WHERE id = ?').run(b);
+      else files.push(b);
+    }
+    return files;
+  }
+
+  putObjectSync(o: ObjectRecord, inline?: InlineBlob): Released {
     const old = this.getObjectSync(o.bucket, o.key);
+    if (inline) this.stmt('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(inline.blob, inline.data);
     const headers = {
       contentType: o.contentType,
       cacheControl: o.cacheControl,
@@ -255,14 +268,27 @@ export class SqliteMetadataStore implements MetadataStore {
       o.symlinkTarget ?? null,
     );
     const keep = new Set(o.segments.map((s) => s.blob));
-    return { released: old ? old.segments.map((s) => s.blob).filter((b) => !keep.has(b)) : [] };
+    return { released: old ? this.releaseSync(old.segments.map((s) => s.blob).filter((b) => !keep.has(b))) : [] };
   }
 
-  async putObject(o: ObjectRecord, guard?: (existing: ObjectRecord | undefined) => void): Promise<Released> {
+  async putObject(
+    o: ObjectRecord,
+    guard?: (existing: ObjectRecord | undefined) => void,
+    inline?: InlineBlob,
+  ): Promise<Released> {
     return this.write(() => {
       if (guard) guard(this.getObjectSync(o.bucket, o.key));
-      return this.putObjectSync(o);
+      return this.putObjectSync(o, inline);
     });
+  }
+
+  async readInline(blob: string, start: number, end: number): Promise<Buffer | undefined> {
+    const r = this.stmt('SELECT substr(data, ?, ?) AS data FROM inline_blobs WHERE id = ?').get(
+      start + 1,
+      end - start + 1,
+      blob,
+    ) as { data: Buffer } | undefined;
+    return r?.data;
   }
 
   async deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }> {
@@ -270,7 +296,7 @@ export class SqliteMetadataStore implements MetadataStore {
       const old = this.getObjectSync(bucket, key);
       if (!old) return { released: [], existed: false };
       this.stmt('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
-      return { released: old.segments.map((s) => s.blob), existed: true };
+      return { released: this.releaseSync(old.segments.map((s) => s.blob)), existed: true };
     });
   }
 

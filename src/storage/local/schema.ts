@@ -62,5 +62,10 @@ export function migrate(db: Database.Database): void {
       last_modified INTEGER NOT NULL,
       PRIMARY KEY (upload_id, part_number)
     ) WITHOUT ROWID;
+    -- Small objects' bytes, committed with their record (one WAL fsync for a whole group of uploads).
+    CREATE TABLE IF NOT EXISTS inline_blobs (
+      id TEXT PRIMARY KEY,
+      data BLOB NOT NULL
+    );
   `);
 }
