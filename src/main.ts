@@ -40,7 +40,7 @@ export async function openStorage(config: Config): Promise<Storage> {
   const meta = new SqliteMetadataStore(path.join(config.data, 'meta.sqlite'), { fsync: config.fsync });
   const blobs = new LocalBlobStore(config.data, config.fsync);
   await blobs.init();
-  return { meta, blobs, deliveries: new SqliteDeliveryStore(meta.db, (fn) => meta.write(fn)) };
+  return { meta, blobs, deliveries: SqliteDeliveryStore.open(path.join(config.data, 'meta.sqlite')) };
 }
 
 export function randomKeyId(): string {
@@ -163,6 +163,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   } catch (err) {
     server.close();
     await uploadCollector.stop();
+    storage.deliveries.close();
     await storage.meta.close();
     throw err;
   }
@@ -179,7 +180,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       ]);
       await uploadCollector.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
-      await service.flush();
+      await service.close();
+      storage.deliveries.close();
       await storage.meta.close();
     })();
     return closing;

@@ -18,7 +18,9 @@ export interface PinnedConnectOptions {
   /** Extra trusted CAs; the system store is used otherwise. */
   ca?: string | Buffer | Array<string | Buffer>;
   /** Aborting destroys a connection still being set up. */
-  signal: AbortSignal;
+  signal?: AbortSignal;
+  /** A connection not set up within this many ms is destroyed (pooled connections, which outlive one attempt). */
+  connectTimeoutMs?: number;
 }
 
 export function pinnedConnector(o: PinnedConnectOptions): buildConnector.connector {
@@ -38,9 +40,15 @@ export function pinnedConnector(o: PinnedConnectOptions): buildConnector.connect
     }
     let done = false;
     const onAbort = () => socket.destroy(new Error('callback timeout'));
-    o.signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('close', () => o.signal.removeEventListener('abort', onAbort));
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = o.connectTimeoutMs === undefined ? undefined : setTimeout(onAbort, o.connectTimeoutMs).unref();
+    socket.once('close', () => {
+      o.signal?.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    });
     socket.once(o.https ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
       if (done) return;
       done = true;
       socket.setNoDelay(true);

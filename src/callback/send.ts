@@ -4,8 +4,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import { type AddressPolicy, CallbackAddressError, type LookupAll, resolveChecked } from './address-policy.js';
+import type { CallbackConnectionPool, Lease } from './connection-pool.js';
 import type { CallbackBodyType, CallbackTarget } from './parse.js';
 import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
@@ -55,6 +56,8 @@ export interface SendOptions {
   timeoutMs: number;
   maxResponseBytes: number;
   policy: AddressPolicy;
+  /** Keep-alive connections to reuse (default: a new connection per attempt, closed after it). */
+  pool?: CallbackConnectionPool;
   userAgent?: string;
   /** Extra trusted CA certificates for https callbacks (certificate verification is always on). */
   ca?: string | Buffer | Array<string | Buffer>;
@@ -91,6 +94,12 @@ function tlsName(target: CallbackTarget, host: string | undefined): string {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
+/** Errors of a connection closed under a request (not a refusal, not a timeout). */
+function isStaleConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 /** One POST to one URL. Never throws. */
 async function attempt(
   target: CallbackTarget,
@@ -101,7 +110,6 @@ async function attempt(
   const stringToSign = callbackStringToSign(target.pathAndQuery, body);
   const requestHeaders: Record<string, string> = {
     host: hostHeader(target, opts.host),
-    connection: 'close',
     'content-length': String(body.length),
     'content-type': opts.bodyType,
     'user-agent': opts.userAgent ?? DEFAULT_CALLBACK_USER_AGENT,
@@ -135,6 +143,8 @@ async function attempt(
     return finish({ cause: 'timeout', message: MESSAGES.timeout(hostPort, cost, opts.timeoutMs) });
   };
   let client: Client | undefined;
+  let lease: Lease | undefined;
+  let reusable = false;
   try {
     let resolved: { address: string; family: 4 | 6 };
     try {
@@ -150,30 +160,48 @@ async function attempt(
       return timeoutResult();
     }
     record.address = resolved.address;
-    client = new Client(
-      `${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}:${target.port}`,
-      {
-        connect: pinnedConnector({
-          address: resolved.address,
-          port: target.port,
-          https: target.protocol === 'https:',
-          tlsName: tlsName(target, opts.host),
-          sni: opts.sni,
-          ca: opts.ca,
-          signal: controller.signal,
-        }),
+    const origin = `${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}:${target.port}`;
+    const connect = {
+      address: resolved.address,
+      port: target.port,
+      https: target.protocol === 'https:',
+      tlsName: tlsName(target, opts.host),
+      sni: opts.sni,
+      ca: opts.ca,
+    };
+    const fresh = () => {
+      client = new Client(origin, {
+        connect: pinnedConnector({ ...connect, signal: controller.signal }),
         headersTimeout: opts.timeoutMs + 1000,
         bodyTimeout: opts.timeoutMs + 1000,
-      },
-    );
-    client.on('connectionError', () => {});
-    const res = await client.request({
-      path: target.pathAndQuery,
-      method: 'POST',
-      headers: requestHeaders,
-      body,
-      signal: controller.signal,
-    });
+      });
+      client.on('connectionError', () => {});
+      return client;
+    };
+    const post = (dispatcher: Dispatcher) =>
+      dispatcher.request({
+        path: target.pathAndQuery,
+        method: 'POST',
+        headers: requestHeaders,
+        body,
+        signal: controller.signal,
+      });
+    lease = opts.pool && opts.ca === undefined ? opts.pool.acquire(origin, connect, opts) : undefined;
+    let res: Dispatcher.ResponseData;
+    if (lease) {
+      try {
+        res = await post(lease.client);
+      } catch (err) {
+        // A kept-alive connection the application closed just as we reused it: the request never reached
+        // it. Once, on a new connection (refusals and timeouts are answers, not retried).
+        if (!lease.reused || timedOut() || !isStaleConnectionError(err)) throw err;
+        lease.release(false);
+        lease = undefined;
+        res = await post(fresh());
+      }
+    } else {
+      res = await post(fresh());
+    }
     res.body.on('error', () => {}); // destroyed on purpose below when too large; errors surface via iteration
     const responseHeaders = flatHeaders(res.headers);
     Object.assign(record, { status: res.statusCode, responseHeaders });
@@ -191,12 +219,14 @@ async function attempt(
       data.length > MAX_RECORDED_BODY_BYTES ? Buffer.from(data.subarray(0, MAX_RECORDED_BODY_BYTES)) : data;
     if (over) return finish({ responseBody, cause: 'too-large', message: MESSAGES.tooLarge });
     if (!isValidJson(data)) return finish({ responseBody, cause: 'not-json', message: MESSAGES.notJson });
+    reusable = true; // a complete, successful exchange: the connection may serve the next callback
     return { ...finish({ responseBody, ok: true }), reply: data };
   } catch {
     if (timedOut()) return timeoutResult();
     return finish({ cause: 'connect', message: MESSAGES.connect });
   } finally {
     clearTimeout(timer);
+    lease?.release(reusable);
     client?.destroy().catch(() => {});
   }
 }

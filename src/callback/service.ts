@@ -1,6 +1,7 @@
 /** Renders, signs, delivers and records upload callbacks; re-sends recorded deliveries. */
 import type { KeyObject } from 'node:crypto';
 import type { AddressPolicy } from './address-policy.js';
+import { CallbackConnectionPool } from './connection-pool.js';
 import type { DeliveryRecord, DeliveryRecordInput, DeliveryStore, StoredCallbackSpec } from './delivery-store.js';
 import type { CallbackSpec } from './parse.js';
 import { type DeliveryOutcome, deliverCallback, MESSAGES } from './send.js';
@@ -57,6 +58,8 @@ function originOf(url: string): string {
 
 export class CallbackService {
   private inFlight = 0;
+  /** Keep-alive connections to application servers, shared by every delivery. */
+  private readonly pool = new CallbackConnectionPool();
   private readonly settings: CallbackSettings;
   private readonly deps: CallbackServiceDeps;
 
@@ -149,6 +152,7 @@ export class CallbackService {
           policy: this.settings.policy,
           userAgent: this.settings.userAgent,
           ca: this.settings.ca,
+          pool: this.pool,
         });
       } finally {
         this.inFlight--;
@@ -163,6 +167,12 @@ export class CallbackService {
   /** Waits for every delivery record in progress (called before the store closes). */
   async flush(): Promise<void> {
     await Promise.all([...this.recording]);
+  }
+
+  /** Waits for the records in progress, then closes the kept-alive connections. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.pool.close();
   }
 
   /**

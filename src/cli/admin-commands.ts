@@ -130,6 +130,7 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
     out(`unknown command ${command}; see ossd help`);
     return 2;
   } finally {
+    storage.deliveries.close();
     await storage.meta.close();
   }
 }
