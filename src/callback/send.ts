@@ -10,7 +10,7 @@ import type { CallbackConnectionPool, Lease } from './connection-pool.js';
 import type { CallbackBodyType, CallbackTarget } from './parse.js';
 import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
-import { callbackStringToSign, signCallback } from './sign.js';
+import { callbackStringToSign, signStringToSign } from './sign.js';
 
 export type FailureCause = 'connect' | 'timeout' | 'status' | 'not-json' | 'too-large' | 'policy' | 'overloaded';
 
@@ -113,7 +113,7 @@ async function attempt(
     'content-length': String(body.length),
     'content-type': opts.bodyType,
     'user-agent': opts.userAgent ?? DEFAULT_CALLBACK_USER_AGENT,
-    authorization: signCallback(opts.privateKey, target.pathAndQuery, body),
+    authorization: await signStringToSign(opts.privateKey, stringToSign),
     'x-oss-pub-key-url': Buffer.from(opts.publicKeyUrl, 'utf8').toString('base64'),
   };
   for (const [name, value] of Object.entries(opts.additionalHeaders)) {
