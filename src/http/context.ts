@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Principal } from '../auth/authenticate.js';
 import type { HeaderBag } from '../auth/signature-v1.js';
-import type { BucketRecord } from '../storage/types.js';
+import type { BucketRecord, ObjectRecord } from '../storage/types.js';
 import type { OperationName } from './operations.js';
 
 export interface RequestContext {
@@ -22,6 +22,11 @@ export interface RequestContext {
   principal: Principal | null;
   /** Loaded for every bucket-level and object-level operation. */
   bucketRecord?: BucketRecord;
+  /**
+   * GetObject by a caller other than the bucket owner: the object (and inline bytes) read for the ACL
+   * check, handed to the handler so it is read once (null: there was no such object).
+   */
+  objectRead?: { object: ObjectRecord; data?: Buffer } | null;
   clientIp: string;
   /** HostId for error bodies. */
   hostId: string;

@@ -145,7 +145,12 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       ctx.bucketRecord &&
       ctx.principal?.accountId !== ctx.bucketRecord.owner
     ) {
-      objectAcl = (await s.meta.getObject(ctx.bucketRecord.name, target.key))?.acl;
+      if (op === 'GetObject') {
+        ctx.objectRead = (await s.meta.getObjectWithData(ctx.bucketRecord.name, target.key)) ?? null;
+        objectAcl = ctx.objectRead?.object.acl;
+      } else {
+        objectAcl = (await s.meta.getObject(ctx.bucketRecord.name, target.key))?.acl;
+      }
     }
     authorize(level, ctx.principal, ctx.bucketRecord, objectAcl);
     enforceStsPolicy(ctx);

@@ -190,6 +190,11 @@ export interface MetadataStore {
   // objects
   getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   /**
+   * The record and, when the object is one inline blob, its bytes — read together (one snapshot), so a
+   * small GET needs no second read and cannot race an overwrite.
+   */
+  getObjectWithData(bucket: string, key: string): Promise<{ object: ObjectRecord; data?: Buffer } | undefined>;
+  /**
    * Inserts or replaces; returns the file blobs of the replaced version (its inline blobs are deleted in
    * the same commit). `inline` is stored with the record, in the same commit.
    */

@@ -137,10 +137,17 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
         await b.meta.putObject(obj('b', 'small', inline, data.length), undefined, { blob: inline, data });
         assert.deepEqual(await b.meta.readInline(inline, 0, data.length - 1), data);
         assert.deepEqual(await b.meta.readInline(inline, 7, 12), data.subarray(7, 13));
+        const both = await b.meta.getObjectWithData('b', 'small');
+        assert.deepEqual(both?.data, data);
+        assert.equal(both?.object.size, data.length);
         // An overwrite releases it inside the commit: nothing for the caller to delete, and it is gone.
         const over = await b.meta.putObject(obj('b', 'small', '6'.repeat(32)));
         assert.deepEqual(over.released, []);
         assert.equal(await b.meta.readInline(inline, 0, 0), undefined);
+        const file = await b.meta.getObjectWithData('b', 'small');
+        assert.equal(file?.data, undefined, 'a file-backed object comes without data');
+        assert.equal(file?.object.segments[0].blob, '6'.repeat(32));
+        assert.equal(await b.meta.getObjectWithData('b', 'nothing'), undefined);
         // A delete of an inline object releases nothing to the blob store either.
         const again = `i${'7'.repeat(32)}`;
         await b.meta.putObject(obj('b', 'again', again, 3), undefined, { blob: again, data: Buffer.from('abc') });

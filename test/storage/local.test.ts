@@ -88,4 +88,44 @@ describe('local backend specifics', () => {
     await second.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('sees bucket changes another connection commits (an ossd command while the server runs) within 100 ms', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-store-'));
+    const server = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+    const command = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+    try {
+      await server.ensureAccount('a', 'a');
+      const bucket = {
+        name: 'shared',
+        owner: 'a',
+        acl: 'public-read' as const,
+        createdAt: 1,
+        region: 'r',
+        storageClass: 'Standard',
+        dataRedundancyType: 'LRS',
+      };
+      // Another process's change is seen within the cache's recheck interval (100 ms).
+      const settle = () => new Promise((r) => setTimeout(r, 150));
+      assert.equal(await server.getBucket('shared'), undefined); // cached as missing
+      await command.createBucket(bucket);
+      await settle();
+      assert.equal((await server.getBucket('shared'))?.acl, 'public-read');
+      await command.updateBucket('shared', { acl: 'private' });
+      await settle();
+      assert.equal((await server.getBucket('shared'))?.acl, 'private', 'no stale ACL');
+      // Its own writes too; and a caller mutating what it got does not change the store's view.
+      await server.updateBucket('shared', { acl: 'public-read-write' });
+      const got = await server.getBucket('shared');
+      assert.equal(got?.acl, 'public-read-write');
+      if (got) got.acl = 'private';
+      assert.equal((await server.getBucket('shared'))?.acl, 'public-read-write');
+      assert.equal(await command.deleteBucket('shared'), 'deleted');
+      await settle();
+      assert.equal(await server.getBucket('shared'), undefined);
+    } finally {
+      await command.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -16,7 +16,11 @@ const OVERRIDES: [string, string][] = [
 
 export const getObject: Handler = async (ctx, s) => {
   for (let attempt = 0; ; attempt++) {
-    const stored = await s.meta.getObject(ctx.bucket!, ctx.key);
+    const found =
+      attempt === 0 && ctx.objectRead !== undefined
+        ? (ctx.objectRead ?? undefined)
+        : await s.meta.getObjectWithData(ctx.bucket!, ctx.key);
+    const stored = found?.object;
     if (!stored) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
     const o = await followSymlink(s, stored);
     checkConditions(ctx.headers, o);
@@ -31,7 +35,7 @@ export const getObject: Handler = async (ctx, s) => {
     const [start, end] = range ?? [0, o.size - 1];
     let body: Awaited<ReturnType<typeof objectBody>>;
     try {
-      body = await objectBody(s, o, start, end);
+      body = await objectBody(s, o, start, end, o === stored ? found?.data : undefined);
     } catch (err) {
       // An overwrite released the blob between our metadata read and the open: read again.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt === 0) continue;

@@ -42,8 +42,18 @@ export async function openObjectRange(s: Services, o: ObjectRecord, start: numbe
 /** Bodies up to this size are read into memory in one go: cheaper than a stream for small GETs. */
 const SMALL_BODY = 256 * 1024;
 
-/** The bytes [start, end] of an object as a response body: a Buffer when small and in one blob, else a stream. */
-export async function objectBody(s: Services, o: ObjectRecord, start: number, end: number): Promise<Readable | Buffer> {
+/**
+ * The bytes [start, end] of an object as a response body: a Buffer when small and in one blob, else a
+ * stream. `data`: the object's bytes when already read with its record (an inline object).
+ */
+export async function objectBody(
+  s: Services,
+  o: ObjectRecord,
+  start: number,
+  end: number,
+  data?: Buffer,
+): Promise<Readable | Buffer> {
+  if (data) return end >= start ? data.subarray(start, end + 1) : Buffer.alloc(0);
   if (end - start + 1 <= SMALL_BODY && end >= start) {
     let offset = 0;
     for (const seg of o.segments) {

@@ -78,6 +78,9 @@ function toBucket(r: BucketRow): BucketRecord {
   };
 }
 
+/** How stale (ms) the bucket cache may be with respect to other processes' changes. */
+const BUCKET_RECHECK_MS = 100;
+
 /** Metadata in SQLite (WAL); writes go through a group committer so concurrent uploads share fsyncs. */
 export class SqliteMetadataStore implements MetadataStore {
   readonly db: Database.Database;
@@ -105,6 +108,29 @@ export class SqliteMetadataStore implements MetadataStore {
       this.statements.set(sql, st);
     }
     return st;
+  }
+
+  /**
+   * Bucket records by name (null = no such bucket), read on every request. Cleared by this store's own
+   * bucket writes, and when another connection has committed (an `ossd bucket …` command on the same
+   * data directory, or the delivery log), which SQLite's data_version tells — checked at most every
+   * BUCKET_RECHECK_MS, so another process's bucket change is seen within that time.
+   */
+  private readonly buckets = new Map<string, BucketRecord | null>();
+  private bucketsVersion: unknown;
+  private bucketsCheckedAt = Number.NEGATIVE_INFINITY;
+  private dataVersion?: Database.Statement;
+
+  private bucketCacheValid(): boolean {
+    const now = performance.now();
+    if (now - this.bucketsCheckedAt < BUCKET_RECHECK_MS) return true;
+    this.bucketsCheckedAt = now;
+    this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck();
+    const v = this.dataVersion.get();
+    if (v === this.bucketsVersion) return true;
+    this.buckets.clear();
+    this.bucketsVersion = v;
+    return false;
   }
 
   /** Runs a write in the next group commit. */
@@ -177,6 +203,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async createBucket(b: BucketRecord): Promise<'created' | 'exists'> {
     return this.write(() => {
+      this.buckets.clear();
       const r = this.stmt(
         'INSERT OR IGNORE INTO buckets (name, owner, acl, created_at, region, storage_class, data_redundancy_type, cors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(b.name, b.owner, b.acl, b.createdAt, b.region, b.storageClass, b.dataRedundancyType, b.cors ?? null);
@@ -185,8 +212,15 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
+    if (this.bucketCacheValid()) {
+      const cached = this.buckets.get(name);
+      if (cached !== undefined) return cached === null ? undefined : { ...cached };
+    }
     const r = this.stmt('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined;
-    return r && toBucket(r);
+    const record = r && toBucket(r);
+    if (this.buckets.size >= 10_000) this.buckets.clear();
+    this.buckets.set(name, record ?? null);
+    return record && { ...record };
   }
 
   async listBuckets(owner?: string): Promise<BucketRecord[]> {
@@ -200,6 +234,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors'>>): Promise<void> {
     await this.write(() => {
+      this.buckets.clear();
       if (patch.acl !== undefined) this.stmt('UPDATE buckets SET acl = ? WHERE name = ?').run(patch.acl, name);
       if ('cors' in patch) this.stmt('UPDATE buckets SET cors = ? WHERE name = ?').run(patch.cors ?? null, name);
     });
@@ -207,6 +242,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async deleteBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'> {
     return this.write(() => {
+      this.buckets.clear();
       if (!this.stmt('SELECT 1 FROM buckets WHERE name = ?').get(name)) return 'missing';
       if (this.stmt('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
       if (this.stmt('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
@@ -218,6 +254,17 @@ export class SqliteMetadataStore implements MetadataStore {
   async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
     const r = this.stmt('SELECT * FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as ObjectRow | undefined;
     return r && toObject(r);
+  }
+
+  async getObjectWithData(bucket: string, key: string): Promise<{ object: ObjectRecord; data?: Buffer } | undefined> {
+    const r = this.stmt(
+      `SELECT o.*, i.data AS inline_data FROM objects o
+         LEFT JOIN inline_blobs i ON i.id = json_extract(o.segments, '$[0].blob')
+       WHERE o.bucket = ? AND o.key = ?`,
+    ).get(bucket, key) as (ObjectRow & { inline_data: Buffer | null }) | undefined;
+    if (!r) return undefined;
+    const object = toObject(r);
+    return r.inline_data !== null && object.segments.length === 1 ? { object, data: r.inline_data } : { object };
   }
 
   /** Synchronous read for use inside write transactions. */
