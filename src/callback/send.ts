@@ -56,6 +56,8 @@ export interface SendOptions {
   timeoutMs: number;
   maxResponseBytes: number;
   policy: AddressPolicy;
+  /** The signature for the first target, computed ahead (CallbackService.prepare); the same bytes are signed. */
+  firstSignature?: Promise<string>;
   /** Keep-alive connections to reuse (default: a new connection per attempt, closed after it). */
   pool?: CallbackConnectionPool;
   userAgent?: string;
@@ -105,6 +107,7 @@ async function attempt(
   target: CallbackTarget,
   body: Buffer,
   opts: SendOptions,
+  signature?: Promise<string>,
 ): Promise<{ record: AttemptRecord; reply?: Buffer }> {
   const started = performance.now();
   const stringToSign = callbackStringToSign(target.pathAndQuery, body);
@@ -113,7 +116,7 @@ async function attempt(
     'content-length': String(body.length),
     'content-type': opts.bodyType,
     'user-agent': opts.userAgent ?? DEFAULT_CALLBACK_USER_AGENT,
-    authorization: await signStringToSign(opts.privateKey, stringToSign),
+    authorization: await (signature ?? signStringToSign(opts.privateKey, stringToSign)),
     'x-oss-pub-key-url': Buffer.from(opts.publicKeyUrl, 'utf8').toString('base64'),
   };
   for (const [name, value] of Object.entries(opts.additionalHeaders)) {
@@ -239,8 +242,8 @@ export async function deliverCallback(
 ): Promise<DeliveryOutcome> {
   const bytes = Buffer.from(body, 'utf8');
   const attempts: AttemptRecord[] = [];
-  for (const target of targets) {
-    const { record, reply } = await attempt(target, bytes, opts);
+  for (const [i, target] of targets.entries()) {
+    const { record, reply } = await attempt(target, bytes, opts, i === 0 ? opts.firstSignature : undefined);
     attempts.push(record);
     if (record.ok) {
       return { ok: true, body: reply, attempts, stringToSign: record.stringToSign ?? '', renderedBody: body };

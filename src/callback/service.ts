@@ -5,6 +5,7 @@ import { CallbackConnectionPool } from './connection-pool.js';
 import type { DeliveryRecord, DeliveryRecordInput, DeliveryStore, StoredCallbackSpec } from './delivery-store.js';
 import type { CallbackSpec } from './parse.js';
 import { type DeliveryOutcome, deliverCallback, MESSAGES } from './send.js';
+import { callbackStringToSign, signStringToSign } from './sign.js';
 import { type CallbackVariables, renderCallbackBody } from './template.js';
 
 export interface CallbackSettings {
@@ -44,6 +45,11 @@ export interface CallbackServiceDeps {
   logger?: CallbackLogger;
 }
 
+/** A callback rendered (and being signed) ahead of delivery: see CallbackService.prepare. */
+export interface PreparedCallback {
+  run(): Promise<DeliveryOutcome>;
+}
+
 export class DeliveryNotFoundError extends Error {
   constructor(id: string) {
     super(`No callback delivery with id ${id}`);
@@ -75,9 +81,23 @@ export class CallbackService {
 
   /** Renders the template, signs, delivers (URLs in order) and records the delivery. Never throws. */
   async run(spec: CallbackSpec, vars: CallbackVariables): Promise<DeliveryOutcome> {
+    return this.prepare(spec, vars).run();
+  }
+
+  /**
+   * Renders the template and starts signing for the first URL (on the thread pool) now; `run()` then
+   * delivers and records as `run` does. An upload prepares its callback before its metadata commit so
+   * the RSA signature is computed while the commit's fsync is in progress. Never throws; a prepared
+   * callback that is never run costs only the signature.
+   */
+  prepare(spec: CallbackSpec, vars: CallbackVariables): PreparedCallback {
     const rendered = renderCallbackBody(spec.bodyTemplate, spec.bodyType, vars, spec.customVars, {
       absentNumbersAsNull: this.settings.absentNumbersAsNull,
     });
+    const first = spec.targets[0];
+    const firstSignature =
+      first && signStringToSign(this.deps.privateKey, callbackStringToSign(first.pathAndQuery, Buffer.from(rendered)));
+    firstSignature?.catch(() => {}); // a failure surfaces (again) when the attempt awaits it
     const stored: StoredCallbackSpec = {
       targets: spec.targets,
       bodyType: spec.bodyType,
@@ -85,18 +105,22 @@ export class CallbackService {
       sni: spec.sni,
       ...(spec.host === undefined ? {} : { host: spec.host }),
     };
-    const { outcome } = await this.deliverAndRecord(
-      stored,
-      rendered,
-      { awaitRecord: false },
-      {
-        requestId: vars.reqId,
-        bucket: vars.bucket,
-        key: vars.object,
-        operation: vars.operation,
+    return {
+      run: async () => {
+        const { outcome } = await this.deliverAndRecord(
+          stored,
+          rendered,
+          { awaitRecord: false, firstSignature },
+          {
+            requestId: vars.reqId,
+            bucket: vars.bucket,
+            key: vars.object,
+            operation: vars.operation,
+          },
+        );
+        return outcome;
       },
-    );
-    return outcome;
+    };
   }
 
   /** Re-signs and re-delivers a recorded delivery's rendered body to its recorded targets. */
@@ -126,7 +150,11 @@ export class CallbackService {
     return this.deliver(spec, rendered);
   }
 
-  private async deliver(spec: StoredCallbackSpec, rendered: string): Promise<DeliveryOutcome> {
+  private async deliver(
+    spec: StoredCallbackSpec,
+    rendered: string,
+    firstSignature?: Promise<string>,
+  ): Promise<DeliveryOutcome> {
     let outcome: DeliveryOutcome;
     if (this.inFlight >= this.settings.maxInFlight) {
       outcome = {
@@ -153,6 +181,7 @@ export class CallbackService {
           userAgent: this.settings.userAgent,
           ca: this.settings.ca,
           pool: this.pool,
+          firstSignature,
         });
       } finally {
         this.inFlight--;
@@ -183,11 +212,11 @@ export class CallbackService {
   private async deliverAndRecord(
     spec: StoredCallbackSpec,
     rendered: string,
-    how: { awaitRecord: boolean },
+    how: { awaitRecord: boolean; firstSignature?: Promise<string> },
     meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
   ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
     const started = Date.now();
-    const outcome = await this.deliver(spec, rendered);
+    const outcome = await this.deliver(spec, rendered, how.firstSignature);
     const latencyMs = outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0);
     const input: DeliveryRecordInput = {
       ...meta,

@@ -13,7 +13,7 @@ import type { Services } from '../../services.js';
 import { StorageError } from '../../storage/errors.js';
 import type { BlobWriteResult, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
-import { callbackResponse, uploadVariables } from '../object/callback-response.js';
+import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { type FormFile, PostForm } from './post-form.js';
 import { type PostUpload, preparePostUpload } from './post-upload.js';
@@ -108,6 +108,10 @@ export const postObject: Handler = async (ctx, s) => {
       ...upload.attributes,
       segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
     };
+    // Rendered and signed while the commit below runs; delivered only once it has succeeded.
+    const delivery =
+      upload.callback &&
+      prepareDelivery(s, upload.callback, uploadVariables(ctx, object, 'PostObject', stored.imageInfo));
     const { released } = await s.meta.putObject(object, upload.guard);
     uncommitted = undefined;
     await s.blobs.delete(released);
@@ -117,14 +121,7 @@ export const postObject: Handler = async (ctx, s) => {
       'x-oss-hash-crc64ecma': object.crc64,
       'content-md5': object.contentMd5,
     };
-    if (upload.callback) {
-      return await callbackResponse(
-        s,
-        upload.callback,
-        uploadVariables(ctx, object, 'PostObject', stored.imageInfo),
-        headers,
-      );
-    }
+    if (delivery) return await callbackResponse(s, delivery, headers);
     return successResponse(ctx, s, upload, object, headers);
   } catch (err) {
     if (uncommitted) await s.blobs.delete([uncommitted]);

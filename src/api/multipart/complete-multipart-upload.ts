@@ -6,7 +6,7 @@ import { concatCrc64 } from '../../storage/crc64-concat.js';
 import type { MultipartUpload, ObjectRecord, PartRecord } from '../../storage/types.js';
 import { encodingParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
-import { callbackResponse, prepareCallback, uploadVariables } from '../object/callback-response.js';
+import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
 import { readSmallBody } from '../read-body.js';
@@ -148,7 +148,11 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
   const object = await complete(ctx, s, upload, requested);
   const headers = { etag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64 };
   if (callback) {
-    return callbackResponse(s, callback, uploadVariables(ctx, object, 'CompleteMultipartUpload'), headers);
+    return callbackResponse(
+      s,
+      prepareDelivery(s, callback, uploadVariables(ctx, object, 'CompleteMultipartUpload')),
+      headers,
+    );
   }
   const keyPath = object.key.split('/').map(encodeURIComponent).join('/');
   return xmlResponse(

@@ -1,4 +1,5 @@
 import { type CallbackSpec, parseCallbackParams, selectCallbackTransport } from '../../callback/parse.js';
+import type { PreparedCallback } from '../../callback/service.js';
 import type { CallbackVariables } from '../../callback/template.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { OssResponse, RequestContext } from '../../http/context.js';
@@ -45,16 +46,23 @@ export function uploadVariables(
 }
 
 /**
+ * Renders the callback of an upload about to commit `vars`' object and starts signing it (see
+ * CallbackService.prepare); pass the result to callbackResponse once the commit succeeded.
+ */
+export function prepareDelivery(s: Services, spec: CallbackSpec, vars: CallbackVariables): PreparedCallback {
+  return s.callbacks.service.prepare(spec, vars);
+}
+
+/**
  * Runs the callback after the object is committed: 200 with the application's JSON byte for byte,
  * or 203 CallbackFailed (the object stays). `headers` are the upload's own (ETag, CRC64, …).
  */
 export async function callbackResponse(
   s: Services,
-  spec: CallbackSpec,
-  vars: CallbackVariables,
+  callback: PreparedCallback,
   headers: Record<string, string | number | undefined>,
 ): Promise<OssResponse> {
-  const outcome = await s.callbacks.service.run(spec, vars);
+  const outcome = await callback.run();
   s.metrics.callbacks.inc({ outcome: outcome.ok ? 'ok' : (outcome.cause ?? 'failed') });
   if (outcome.ok && outcome.body) {
     return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: outcome.body };

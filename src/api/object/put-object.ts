@@ -3,7 +3,7 @@ import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
-import { callbackResponse, prepareCallback, uploadVariables } from './callback-response.js';
+import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from './callback-response.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -63,6 +63,9 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     tags,
     segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
   };
+  // Rendered and signed while the commit below runs; delivered only once it has succeeded.
+  const delivery =
+    callback && prepareDelivery(s, callback, uploadVariables(ctx, object, 'PutObject', stored.imageInfo));
   try {
     const inline = stored.data && { blob: stored.blob, data: stored.data };
     const { released } = await s.meta.putObject(object, guard, inline);
@@ -76,8 +79,6 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     'x-oss-hash-crc64ecma': object.crc64,
     'content-md5': object.contentMd5,
   };
-  if (callback) {
-    return callbackResponse(s, callback, uploadVariables(ctx, object, 'PutObject', stored.imageInfo), responseHeaders);
-  }
+  if (delivery) return callbackResponse(s, delivery, responseHeaders);
   return { status: 200, headers: responseHeaders };
 };
