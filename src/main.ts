@@ -40,7 +40,7 @@ export async function openStorage(config: Config): Promise<Storage> {
   const meta = new SqliteMetadataStore(path.join(config.data, 'meta.sqlite'), { fsync: config.fsync });
   const blobs = new LocalBlobStore(config.data, config.fsync);
   await blobs.init();
-  return { meta, blobs, deliveries: SqliteDeliveryStore.open(path.join(config.data, 'meta.sqlite')) };
+  return { meta, blobs, deliveries: SqliteDeliveryStore.relaxed(meta.db, config.fsync ? 'FULL' : 'NORMAL') };
 }
 
 export function randomKeyId(): string {
@@ -163,7 +163,6 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   } catch (err) {
     server.close();
     await uploadCollector.stop();
-    storage.deliveries.close();
     await storage.meta.close();
     throw err;
   }
@@ -181,7 +180,6 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       await uploadCollector.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
       await service.close();
-      storage.deliveries.close();
       await storage.meta.close();
     })();
     return closing;

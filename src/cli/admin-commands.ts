@@ -130,7 +130,6 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
     out(`unknown command ${command}; see ossd help`);
     return 2;
   } finally {
-    storage.deliveries.close();
     await storage.meta.close();
   }
 }

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { DeliveryRecordInput } from '../../src/callback/delivery-store.js';
 import { SqliteDeliveryStore } from '../../src/storage/local/delivery-store.js';
+import { GroupCommitter } from '../../src/storage/local/group-commit.js';
 
 function input(over: Partial<DeliveryRecordInput> = {}): DeliveryRecordInput {
   return {
@@ -39,6 +43,30 @@ function input(over: Partial<DeliveryRecordInput> = {}): DeliveryRecordInput {
 }
 
 describe('SqliteDeliveryStore', () => {
+  it('relaxed: records commit with synchronous=NORMAL and the connection goes back to FULL for objects', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-deliveries-'));
+    const db = new Database(path.join(dir, 'meta.sqlite'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      const store = SqliteDeliveryStore.relaxed(db, 'FULL');
+      const recording = store.record(input());
+      // Inside a relaxed group commit the connection is NORMAL (1); objects' commits keep FULL (2).
+      const relaxed = new GroupCommitter(db, { relaxed: true, restore: 'FULL' });
+      assert.equal(await relaxed.run(() => db.pragma('synchronous', { simple: true })), 1);
+      assert.equal(await new GroupCommitter(db).run(() => db.pragma('synchronous', { simple: true })), 2);
+      const rec = await recording;
+      assert.equal(db.pragma('synchronous', { simple: true }), 2, 'back to FULL after the record');
+      assert.deepEqual(await store.get(rec.id), rec);
+      const many = await Promise.all(Array.from({ length: 20 }, (_, i) => store.record(input({ key: `k${i}` }))));
+      assert.equal(new Set(many.map((r) => r.id)).size, 20);
+      assert.equal(db.pragma('synchronous', { simple: true }), 2);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('records and gets a delivery with its attempts', async () => {
     const db = new Database(':memory:');
     const store = new SqliteDeliveryStore(db);

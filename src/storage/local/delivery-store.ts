@@ -1,6 +1,6 @@
 /** Callback delivery log in the embedded SQLite database. */
 import { randomBytes } from 'node:crypto';
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import {
   DEFAULT_LIST_LIMIT,
   type DeliveryListFilter,
@@ -74,29 +74,18 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private readonly db: Database;
   private readonly write: <T>(fn: () => T) => Promise<T>;
   private readonly statements = new Map<string, Statement>();
-  private owned = false;
 
   /**
-   * The delivery log on its own connection to the metadata database `file`, with `synchronous=NORMAL`:
-   * a record is in the WAL (it survives a process crash) before the call resolves, but is not fsynced
-   * by itself: an OS crash or power loss can drop the last records, never an object. Records share the
-   * next fsync of an object commit or checkpoint. This keeps callback uploads from paying a second WAL
-   * fsync, on the event loop, per callback. Concurrent records are grouped into one transaction.
+   * The delivery log on the metadata store's connection `db`, in its own group commits with
+   * `synchronous=NORMAL` (then back to `restore`, the store's setting): a record is in the WAL (it
+   * survives a crash of ossd) when the call resolves, and reaches the disk with the next object commit or
+   * checkpoint; an OS crash or power loss can drop the last records, never an object. So a callback
+   * upload does not pay a second WAL fsync on the event loop. (The same connection: a second one would
+   * flush the store's page cache on every record.)
    */
-  static open(file: string): SqliteDeliveryStore {
-    const db = new BetterSqlite3(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    const committer = new GroupCommitter(db);
-    const store = new SqliteDeliveryStore(db, (fn) => committer.run(fn));
-    store.owned = true;
-    return store;
-  }
-
-  /** Closes the connection when `open` made it (a caller-supplied one is the caller's to close). */
-  close(): void {
-    if (this.owned) this.db.close();
+  static relaxed(db: Database, restore: 'FULL' | 'NORMAL'): SqliteDeliveryStore {
+    const committer = new GroupCommitter(db, { relaxed: true, restore });
+    return new SqliteDeliveryStore(db, (fn) => committer.run(fn));
   }
 
   private stmt(sql: string): Statement {
@@ -144,6 +133,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   async record(d: DeliveryRecordInput): Promise<DeliveryRecord> {
     const id = randomBytes(8).toString('hex');
     const createdAt = d.createdAt ?? Date.now();
+    const encoded = encodeAttempts(d.attempts);
     return this.write(() => {
       this.stmt(
         `INSERT INTO callback_deliveries (id, created_at, request_id, bucket, key, operation, spec, rendered_body,
@@ -159,15 +149,27 @@ export class SqliteDeliveryStore implements DeliveryStore {
         JSON.stringify(d.spec),
         d.renderedBody,
         d.stringToSign,
-        encodeAttempts(d.attempts),
+        encoded,
         d.ok ? 1 : 0,
         d.cause ?? null,
         d.message ?? null,
         Math.round(d.latencyMs),
         d.resendOf ?? null,
       );
-      const row = this.stmt('SELECT * FROM callback_deliveries WHERE id = ?').get(id) as Row;
-      return fromRow(row);
+      // What get(id) would return, without reading the row back.
+      const record: DeliveryRecord = {
+        ...d,
+        id,
+        createdAt,
+        latencyMs: Math.round(d.latencyMs),
+        attempts: d.attempts.map((a) =>
+          a.responseBody && a.responseBody.length > MAX_RECORDED_BODY_BYTES
+            ? { ...a, responseBody: Buffer.from(a.responseBody.subarray(0, MAX_RECORDED_BODY_BYTES)) }
+            : a,
+        ),
+      };
+      if (record.resendOf === undefined) delete record.resendOf;
+      return record;
     });
   }
 

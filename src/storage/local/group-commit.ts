@@ -15,7 +15,15 @@ export class GroupCommitter {
   private queue: Job[] = [];
   private scheduled = false;
 
-  constructor(private readonly db: Database.Database) {}
+  /**
+   * `relaxed`: this committer's transactions run with `synchronous=NORMAL` (written to the WAL, not
+   * fsynced by themselves), then the connection goes back to `restore`. For a log that may lose its last
+   * entries on an OS crash but should not cost an fsync on the event loop.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: { relaxed?: boolean; restore?: 'FULL' | 'NORMAL' } = {},
+  ) {}
 
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -32,6 +40,8 @@ export class GroupCommitter {
     const jobs = this.queue;
     this.queue = [];
     const results: { ok: boolean; value: unknown }[] = [];
+    const relax = this.options.relaxed === true && this.options.restore !== 'NORMAL';
+    if (relax) this.db.pragma('synchronous = NORMAL');
     try {
       this.db.transaction(() => {
         for (const job of jobs) {
@@ -45,6 +55,8 @@ export class GroupCommitter {
     } catch (err) {
       for (const job of jobs) job.reject(err);
       return;
+    } finally {
+      if (relax) this.db.pragma(`synchronous = ${this.options.restore ?? 'FULL'}`);
     }
     jobs.forEach((job, i) => {
       const r = results[i];
