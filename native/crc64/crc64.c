@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "crc64.h"
+
 static uint64_t table[8][256];
 
 static void init_tables(void) {
@@ -21,7 +23,7 @@ static void init_tables(void) {
     for (int i = 0; i < 256; i++) table[t][i] = (table[t - 1][i] >> 8) ^ table[0][table[t - 1][i] & 0xff];
 }
 
-static uint64_t advance(uint64_t crc, const uint8_t *p, size_t n) {
+uint64_t crc64_advance(uint64_t crc, const uint8_t *p, size_t n) {
   while (n >= 8) {
     uint64_t v;
     memcpy(&v, p, 8); /* little-endian hosts (x86-64, arm64) */
@@ -56,7 +58,7 @@ static napi_value update(napi_env env, napi_callback_info info) {
   }
   uint32_t *state = (uint32_t *)st_data;
   uint64_t crc = ((uint64_t)state[1] << 32) | state[0];
-  crc = advance(crc, (const uint8_t *)b_data, b_len);
+  crc = crc64_advance(crc, (const uint8_t *)b_data, b_len);
   state[0] = (uint32_t)crc;
   state[1] = (uint32_t)(crc >> 32);
   return NULL;
@@ -67,6 +69,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "update", NAPI_AUTO_LENGTH, update, NULL, &fn);
   napi_set_named_property(env, exports, "update", fn);
+  register_hasher(env, exports);
   return exports;
 }
 

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Crc64 } from '../crc64.js';
+import { createBodyHasher } from '../body-hasher.js';
 import { StorageError } from '../errors.js';
 import type { BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 
@@ -56,14 +56,13 @@ export class LocalBlobStore implements BlobStore {
     const blob = randomBytes(16).toString('hex');
     const file = this.pathOf(blob);
     this.writing.add(blob);
-    const md5 = createHash('md5');
-    const crc = new Crc64();
+    const hasher = createBodyHasher();
     let size = 0;
     const fh = await open(file, 'wx', 0o600);
     let ok = false;
     try {
-      // Writes overlap hashing: one batch is written (writev, no copy) while the next is received and
-      // hashed; at most one write is outstanding, so the file is written in order.
+      // A batch is written (writev, no copy) and hashed (on the thread pool with the native hasher) while
+      // the next is received; at most one batch is outstanding, so the file is written and hashed in order.
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       let inFlight: Promise<void> | undefined;
@@ -80,17 +79,18 @@ export class LocalBlobStore implements BlobStore {
         pending = [];
         pendingBytes = 0;
         await settle();
-        inFlight = writeAll(fh, bufs, bytes).catch((err: unknown) => {
-          writeError = err;
-        });
+        inFlight = Promise.all([writeAll(fh, bufs, bytes), hasher.update(bufs)]).then(
+          () => {},
+          (err: unknown) => {
+            writeError = err;
+          },
+        );
       };
       try {
         for await (const c of source) {
           const chunk = c as Buffer;
           size += chunk.length;
           if (size > options.maxBytes) throw new StorageError('too-large', 'entity too large');
-          md5.update(chunk);
-          crc.update(chunk);
           options.onChunk?.(chunk);
           pending.push(chunk);
           pendingBytes += chunk.length;
@@ -118,7 +118,8 @@ export class LocalBlobStore implements BlobStore {
     }
     if (this.fsync) await this.syncDir(path.dirname(file));
     this.writing.delete(blob);
-    return { blob, size, md5: md5.digest(), crc64: crc.digest() };
+    const { md5, crc64 } = hasher.digest();
+    return { blob, size, md5, crc64 };
   }
 
   private async syncDir(dir: string): Promise<void> {
