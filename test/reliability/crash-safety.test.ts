@@ -248,6 +248,6 @@ async function verify(client: OSS, model: Map<string, KeyModel>, dataDir: string
   const referenced = referencedBlobs(dataDir);
   const orphans = [...files.keys()].filter((b) => !referenced.has(b));
   assert.deepEqual(orphans, [], 'no orphan blob files or inline rows');
-  return [...referenced.keys()].filter((b) => b.startsWith('i')).length;
   for (const [blob, size] of referenced) assert.equal(files.get(blob), size, `blob ${blob} present with its size`);
+  return [...referenced.keys()].filter((b) => b.startsWith('i')).length;
 }
