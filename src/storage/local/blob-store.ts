@@ -8,8 +8,12 @@ import type { BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 
 const FILE_BLOB = /^[0-9a-f]{32}$/;
 
-/** Coalesce small chunks into writes of about this size. */
-const WRITE_BATCH = 256 * 1024;
+/**
+ * Uploads are written in batches of this size, two buffers per upload (one filling, one being written
+ * and hashed): 64 concurrent uploads hold 16 MiB. 256 KiB gave no measurable throughput gain and more
+ * memory; 1 MiB pushed 64 concurrent 64 MiB PUTs past 200 MB RSS.
+ */
+const WRITE_BATCH = 128 * 1024;
 
 /** Writes every byte of `bufs` (writev; a short write is completed with write). */
 async function writeAll(fh: FileHandle, bufs: Buffer[], bytes: number): Promise<void> {
@@ -61,10 +65,14 @@ export class LocalBlobStore implements BlobStore {
     const fh = await open(file, 'wx', 0o600);
     let ok = false;
     try {
-      // A batch is written (writev, no copy) and hashed (on the thread pool with the native hasher) while
-      // the next is received; at most one batch is outstanding, so the file is written and hashed in order.
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
+      // Chunks are copied into one of two batch buffers; a full batch is written and hashed (on the
+      // thread pool with the native hasher) while the other fills. At most one batch is outstanding, so
+      // the file is written and hashed in order. Copying (cheap) lets each socket chunk go at once: a
+      // small chunk would otherwise pin its whole read buffer until its batch is written, which under
+      // many concurrent uploads multiplied memory.
+      const batches: Buffer[] = [];
+      let current = 0;
+      let fill = 0;
       let inFlight: Promise<void> | undefined;
       let writeError: unknown;
       const settle = async () => {
@@ -73,13 +81,13 @@ export class LocalBlobStore implements BlobStore {
         if (writeError) throw writeError;
       };
       const flush = async () => {
-        if (pendingBytes === 0) return;
-        const bufs = pending;
-        const bytes = pendingBytes;
-        pending = [];
-        pendingBytes = 0;
+        if (fill === 0) return;
+        const batch = batches[current].subarray(0, fill);
+        current ^= 1;
+        fill = 0;
+        // The buffer to fill next is the one written before: wait for that write.
         await settle();
-        inFlight = Promise.all([writeAll(fh, bufs, bytes), hasher.update(bufs)]).then(
+        inFlight = Promise.all([writeAll(fh, [batch], batch.length), hasher.update([batch])]).then(
           () => {},
           (err: unknown) => {
             writeError = err;
@@ -92,9 +100,14 @@ export class LocalBlobStore implements BlobStore {
           size += chunk.length;
           if (size > options.maxBytes) throw new StorageError('too-large', 'entity too large');
           options.onChunk?.(chunk);
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes >= WRITE_BATCH) await flush();
+          for (let off = 0; off < chunk.length; ) {
+            batches[current] ??= Buffer.allocUnsafeSlow(WRITE_BATCH);
+            const n = Math.min(chunk.length - off, WRITE_BATCH - fill);
+            chunk.copy(batches[current], fill, off, off + n);
+            fill += n;
+            off += n;
+            if (fill === WRITE_BATCH) await flush();
+          }
         }
       } catch (err) {
         await inFlight;
