@@ -117,7 +117,7 @@ export function tempDir(tag: string): string {
 export async function startOssd(dataDir: string, options: { cpuProfDir?: string } = {}): Promise<ServerProc> {
   // The same V8 setting as `npm start` (package.json): a small young generation frees streamed
   // upload buffers sooner.
-  const nodeArgs = ['--max-semi-space-size=2', '--import', 'tsx'];
+  const nodeArgs = ['--max-semi-space-size=4', '--import', 'tsx'];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir);
   return spawnServer(
     'ossd',
