@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
 import Database from 'better-sqlite3';
-import { defaultConfig } from '../../src/config/config.js';
+import { defaultConfig, loadConfig } from '../../src/config/config.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { crc64 } from '../../src/storage/crc64.js';
@@ -209,6 +209,12 @@ describe('small objects stored inline', () => {
 });
 
 describe('--inline-max-bytes 0', () => {
+  it('is read from the flag and from OSSD_INLINE_MAX_BYTES (default 65536)', () => {
+    assert.equal(loadConfig({}, {}).inlineMaxBytes, 65536);
+    assert.equal(loadConfig({ 'inline-max-bytes': '0' }, {}).inlineMaxBytes, 0);
+    assert.equal(loadConfig({}, { OSSD_INLINE_MAX_BYTES: '1024' }).inlineMaxBytes, 1024);
+  });
+
   it('stores every object as a file', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossd-inline-off-'));
     const { server, client } = await start(dataDir, 0);
