@@ -100,7 +100,10 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Prepared statements by SQL text: preparing on every call was ~8% of a small GET's CPU. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  /** A cached prepared statement (not for `.iterate()`, which keeps a statement busy across calls). */
+  /**
+   * A cached prepared statement. `.iterate()` keeps it busy until the iteration ends or is left, so an
+   * iterating caller must not await (or call itself) inside its loop.
+   */
   private stmt(sql: string): Database.Statement {
     let st = this.statements.get(sql);
     if (!st) {
@@ -388,11 +391,15 @@ export class SqliteMetadataStore implements MetadataStore {
     let last: string | undefined;
     const total = () => objects.length + commonPrefixes.length;
     for (;;) {
+      // Rows are read lazily: after a common prefix the scan restarts past it, so only the rows used are
+      // fetched (leaving the loop resets the statement). Reading a whole batch per common prefix made a
+      // delimiter listing of a large bucket's root read ~1000 rows per prefix.
       const rows = this.stmt(
         `SELECT * FROM objects WHERE bucket = ? AND key ${lowerInclusive ? '>=' : '>'} ? ${upper ? 'AND key < ?' : ''} ORDER BY key LIMIT ?`,
-      ).all(...(upper ? [bucket, lower, upper, batch] : [bucket, lower, batch])) as ObjectRow[];
-      if (rows.length === 0) return { objects, commonPrefixes, isTruncated: false };
+      ).iterate(...(upper ? [bucket, lower, upper, batch] : [bucket, lower, batch])) as IterableIterator<ObjectRow>;
+      let seen = 0;
       for (const row of rows) {
+        seen++;
         if (q.delimiter) {
           const idx = row.key.indexOf(q.delimiter, q.prefix.length);
           if (idx >= 0) {
@@ -415,6 +422,7 @@ export class SqliteMetadataStore implements MetadataStore {
         lower = row.key;
         lowerInclusive = false;
       }
+      if (seen === 0) return { objects, commonPrefixes, isTruncated: false };
     }
   }
 
