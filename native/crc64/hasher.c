@@ -6,6 +6,7 @@
  * at a time per hasher and keeps the buffers unmodified until the callback.
  */
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,29 @@ typedef struct {
   napi_ref callback;
   napi_async_work work;
 } job;
+
+/* Reads `count` Uint8Arrays of `array` into data/len; false (nothing thrown) when one is not. */
+static bool get_buffers(napi_env env, napi_value array, uint32_t count, const uint8_t **data, size_t *len) {
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value el, ab;
+    napi_typedarray_type type;
+    size_t n, off;
+    void *ptr;
+    if (napi_get_element(env, array, i, &el) != napi_ok ||
+        napi_get_typedarray_info(env, el, &type, &n, &ptr, &ab, &off) != napi_ok || type != napi_uint8_array)
+      return false;
+    data[i] = ptr;
+    len[i] = n;
+  }
+  return true;
+}
+
+static void hash_into(hasher *h, const uint8_t **data, const size_t *len, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    md5_update(&h->md5, data[i], len[i]);
+    h->crc = crc64_advance(h->crc, data[i], len[i]);
+  }
+}
 
 static void finalize_hasher(napi_env env, void *data, void *hint) {
   (void)env;
@@ -51,10 +75,7 @@ static napi_value create(napi_env env, napi_callback_info info) {
 static void execute(napi_env env, void *data) {
   (void)env;
   job *j = data;
-  for (size_t i = 0; i < j->count; i++) {
-    md5_update(&j->h->md5, j->data[i], j->len[i]);
-    j->h->crc = crc64_advance(j->h->crc, j->data[i], j->len[i]);
-  }
+  hash_into(j->h, j->data, j->len, j->count);
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
@@ -109,21 +130,12 @@ static napi_value update(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value el, ab;
-    napi_typedarray_type type;
-    size_t len, off;
-    void *ptr;
-    if (napi_get_element(env, argv[1], i, &el) != napi_ok ||
-        napi_get_typedarray_info(env, el, &type, &len, &ptr, &ab, &off) != napi_ok || type != napi_uint8_array) {
-      free(j->data);
-      free(j->len);
-      free(j);
-      napi_throw_type_error(env, NULL, "update(hasher, buffers: Uint8Array[], callback)");
-      return NULL;
-    }
-    j->data[i] = ptr;
-    j->len[i] = len;
+  if (!get_buffers(env, argv[1], count, j->data, j->len)) {
+    free(j->data);
+    free(j->len);
+    free(j);
+    napi_throw_type_error(env, NULL, "update(hasher, buffers: Uint8Array[], callback)");
+    return NULL;
   }
   napi_value name;
   napi_create_string_utf8(env, "ossd:hash", NAPI_AUTO_LENGTH, &name);
@@ -148,20 +160,13 @@ static napi_value update_sync(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "updateSync(hasher, buffers: Uint8Array[])");
     return NULL;
   }
-  hasher *h = hp;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value el, ab;
-    napi_typedarray_type type;
-    size_t len, off;
-    void *ptr;
-    if (napi_get_element(env, argv[1], i, &el) != napi_ok ||
-        napi_get_typedarray_info(env, el, &type, &len, &ptr, &ab, &off) != napi_ok || type != napi_uint8_array) {
-      napi_throw_type_error(env, NULL, "updateSync(hasher, buffers: Uint8Array[])");
-      return NULL;
-    }
-    md5_update(&h->md5, ptr, len);
-    h->crc = crc64_advance(h->crc, ptr, len);
-  }
+  const uint8_t **data = calloc(count ? count : 1, sizeof(uint8_t *));
+  size_t *len = calloc(count ? count : 1, sizeof(size_t));
+  bool ok = data && len && get_buffers(env, argv[1], count, data, len);
+  if (ok) hash_into(hp, data, len, count);
+  free((void *)data);
+  free(len);
+  if (!ok) napi_throw_type_error(env, NULL, "updateSync(hasher, buffers: Uint8Array[])");
   return NULL;
 }
 
