@@ -15,12 +15,9 @@ const FILE_BLOB = /^[0-9a-f]{32}$/;
  */
 const WRITE_BATCH = 128 * 1024;
 
-/** Writes every byte of `bufs` (writev; a short write is completed with write). */
-async function writeAll(fh: FileHandle, bufs: Buffer[], bytes: number): Promise<void> {
-  const { bytesWritten } = await fh.writev(bufs);
-  if (bytesWritten >= bytes) return;
-  const rest = Buffer.concat(bufs, bytes).subarray(bytesWritten);
-  for (let off = 0; off < rest.length; ) off += (await fh.write(rest, off, rest.length - off)).bytesWritten;
+/** Writes every byte of `buf` (a short write is continued). */
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
 }
 
 /**
@@ -87,7 +84,7 @@ export class LocalBlobStore implements BlobStore {
         fill = 0;
         // The buffer to fill next is the one written before: wait for that write.
         await settle();
-        inFlight = Promise.all([writeAll(fh, [batch], batch.length), hasher.update([batch])]).then(
+        inFlight = Promise.all([writeAll(fh, batch), hasher.update([batch])]).then(
           () => {},
           (err: unknown) => {
             writeError = err;
