@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AddressPolicy } from './callback/address-policy.js';
-import { loadOrCreateCallbackKeys } from './callback/keys.js';
+import type { DeliveryStore } from './callback/delivery-store.js';
+import { type CallbackKeys, loadOrCreateCallbackKeys, loadOrCreateSharedCallbackKeys } from './callback/keys.js';
 import { CallbackService } from './callback/service.js';
 import { type Config, parseAddress } from './config/config.js';
 import { consoleAddressOf } from './console/address.js';
@@ -18,6 +19,7 @@ import { LocalBlobStore } from './storage/local/blob-store.js';
 import { SqliteDeliveryStore } from './storage/local/delivery-store.js';
 import { SqliteMetadataStore } from './storage/local/metadata-store.js';
 import { startUploadCollector } from './storage/multipart-gc.js';
+import type { BlobStore, MetadataStore } from './storage/types.js';
 
 export const ROOT_ACCOUNT_ID = '1000000000000001';
 
@@ -28,10 +30,13 @@ export interface RootCredentials {
   generated: boolean;
 }
 
+/** The three stores a deployment runs on (backend-neutral; see openStorage). */
 export interface Storage {
-  meta: SqliteMetadataStore;
-  blobs: LocalBlobStore;
-  deliveries: SqliteDeliveryStore;
+  meta: MetadataStore;
+  blobs: BlobStore;
+  deliveries: DeliveryStore;
+  /** The embedded store's data directory (undefined when metadata lives in a shared database). */
+  dataDir?: string;
 }
 
 /** Opens the embedded storage in the data directory (the only place that knows every backend). */
@@ -40,7 +45,12 @@ export async function openStorage(config: Config): Promise<Storage> {
   const meta = new SqliteMetadataStore(path.join(config.data, 'meta.sqlite'), { fsync: config.fsync });
   const blobs = new LocalBlobStore(config.data, config.fsync);
   await blobs.init();
-  return { meta, blobs, deliveries: SqliteDeliveryStore.relaxed(meta.db, config.fsync ? 'FULL' : 'NORMAL') };
+  return {
+    meta,
+    blobs,
+    deliveries: SqliteDeliveryStore.relaxed(meta.db, config.fsync ? 'FULL' : 'NORMAL'),
+    dataDir: config.data,
+  };
 }
 
 export function randomKeyId(): string {
@@ -52,7 +62,7 @@ export function randomSecret(): string {
 }
 
 /** Root credentials: from config/env when set, else the persisted root key, else a new one. */
-export async function ensureRootCredentials(config: Config, meta: SqliteMetadataStore): Promise<RootCredentials> {
+export async function ensureRootCredentials(config: Config, meta: MetadataStore): Promise<RootCredentials> {
   await meta.ensureAccount(ROOT_ACCOUNT_ID, 'root');
   if (config.rootAccessKeyId && config.rootAccessKeySecret) {
     const existing = await meta.getAccessKey(config.rootAccessKeyId);
@@ -77,7 +87,7 @@ export async function ensureRootCredentials(config: Config, meta: SqliteMetadata
 export function buildCallbackService(
   config: Config,
   storage: Storage,
-  keys: ReturnType<typeof loadOrCreateCallbackKeys>,
+  keys: CallbackKeys,
   logger: Logger,
   endpoint: () => string,
 ): { service: CallbackService; policy: AddressPolicy } {
@@ -101,10 +111,16 @@ export function buildCallbackService(
   return { service, policy };
 }
 
-export function loadCallbackKeys(config: Config): ReturnType<typeof loadOrCreateCallbackKeys> {
-  return loadOrCreateCallbackKeys(config.data, {
-    privateKeyPem: config.callback.privateKeyFile ? readFileSync(config.callback.privateKeyFile, 'utf8') : undefined,
-  });
+/**
+ * The callback signing keys: the configured key file, else the deployment's key — a file in the embedded
+ * store's data directory, or a setting in the shared metadata store so that every node signs alike.
+ */
+export async function loadCallbackKeys(config: Config, storage: Storage): Promise<CallbackKeys> {
+  const privateKeyPem = config.callback.privateKeyFile
+    ? readFileSync(config.callback.privateKeyFile, 'utf8')
+    : undefined;
+  if (storage.dataDir !== undefined) return loadOrCreateCallbackKeys(storage.dataDir, { privateKeyPem });
+  return loadOrCreateSharedCallbackKeys(storage.meta, { privateKeyPem });
 }
 
 export interface RunningServer {
@@ -134,7 +150,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     logger,
   );
   await uploadCollector.runNow();
-  const keys = loadCallbackKeys(config);
+  const keys = await loadCallbackKeys(config, storage);
   const { host, port } = parseAddress(config.address);
   const consoleAddress = consoleAddressOf(config);
   let endpoint = config.publicEndpoint ?? '';

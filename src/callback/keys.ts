@@ -58,6 +58,35 @@ function writeAtomic(dir: string, path: string, data: string): void {
   }
 }
 
+/** Where a deployment that shares its metadata store between nodes keeps its key (see SharedKeyStore). */
+export const CALLBACK_KEY_SETTING = 'callback-private-key';
+
+/** The part of a metadata store that holds deployment-wide settings. */
+export interface SharedKeyStore {
+  getSetting(name: string): Promise<string | undefined>;
+  putSettingIfAbsent(name: string, value: string): Promise<string>;
+}
+
+function generatePem(): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/**
+ * The callback signing keys of a deployment whose nodes share one metadata store (PostgreSQL): from
+ * `privateKeyPem` if given, else the stored key, else a new one stored there — the first node to store
+ * one wins, so every node signs with the same key and serves the same public key.
+ */
+export async function loadOrCreateSharedCallbackKeys(
+  store: SharedKeyStore,
+  opts: { privateKeyPem?: string } = {},
+): Promise<CallbackKeys> {
+  if (opts.privateKeyPem !== undefined) return fromPrivatePem(opts.privateKeyPem);
+  const existing = await store.getSetting(CALLBACK_KEY_SETTING);
+  if (existing !== undefined) return fromPrivatePem(existing);
+  return fromPrivatePem(await store.putSettingIfAbsent(CALLBACK_KEY_SETTING, generatePem()));
+}
+
 /**
  * Returns the callback signing keys: from `opts.privateKeyPem` if given, else from
  * `<dataDir>/callback-key.pem`, else a new RSA 2048 key written there with mode 0600.
@@ -68,9 +97,7 @@ export function loadOrCreateCallbackKeys(dataDir: string, opts: { privateKeyPem?
   const existing = readIfExists(path);
   if (existing !== undefined) return fromPrivatePem(existing);
   mkdirSync(dataDir, { recursive: true });
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  writeAtomic(dataDir, path, pem);
+  writeAtomic(dataDir, path, generatePem());
   // Another process may have won the race; whatever is on disk now is the key.
   return fromPrivatePem(readFileSync(path, 'utf8'));
 }

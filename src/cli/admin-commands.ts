@@ -115,7 +115,13 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
         const { port } = parseAddress(config.address);
         const endpoint = config.publicEndpoint ?? `${config.tlsCert ? 'https' : 'http'}://localhost:${port}`;
         const logger = createLogger('silent');
-        const { service } = buildCallbackService(config, storage, loadCallbackKeys(config), logger, () => endpoint);
+        const { service } = buildCallbackService(
+          config,
+          storage,
+          await loadCallbackKeys(config, storage),
+          logger,
+          () => endpoint,
+        );
         const r = await service.resend(arg);
         const d = await storage.deliveries.get(r.id);
         if (d) printDelivery(d, out);

@@ -212,10 +212,24 @@ export interface MetadataStore {
     patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
   ): Promise<boolean>;
   listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult>;
-  /** Every blob id referenced by any object or part (for garbage collection). */
-  referencedBlobs(): Promise<Set<string>>;
+  /**
+   * Which of `blobs` (file blob ids, at most a few thousand per call) an object or part references: garbage
+   * collection asks page by page, so no store ever loads every referenced id into memory.
+   */
+  referencedAmong(blobs: string[]): Promise<Set<string>>;
   /** Multipart uploads, parts and appends. */
   readonly multipart: MultipartStore;
+  /** A deployment-wide setting (e.g. the callback signing key), shared by every node on this store. */
+  getSetting(name: string): Promise<string | undefined>;
+  /** Stores `value` unless the setting exists; returns the value that is stored now (the first writer wins). */
+  putSettingIfAbsent(name: string, value: string): Promise<string>;
+  /**
+   * Runs `fn` only if no other node sharing this store is running work of the same `name` (background jobs:
+   * multipart collection, lifecycle); resolves to undefined without running it when another node holds it.
+   */
+  runExclusive<T>(name: string, fn: () => Promise<T>): Promise<T | undefined>;
+  /** Checks that the store answers (health probe); throws when it does not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -243,7 +257,17 @@ export interface BlobStore {
   readBuffer(blob: string, start: number, end: number): Promise<Buffer>;
   /** Deletes file blobs; ids that are not this store's (inline blobs) are ignored. */
   delete(blobs: string[]): Promise<void>;
-  list(): AsyncIterable<string>;
-  /** Ids of blobs currently being written (never collected). */
+  /** Every stored blob with the time it was written (ms), in any order. */
+  list(): AsyncIterable<BlobListing>;
+  /** Ids of blobs this process is currently writing (never collected). */
   inFlight(): Set<string>;
+  /** Checks that the store answers (health probe); throws when it does not. */
+  ping(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface BlobListing {
+  blob: string;
+  /** When the blob was written (its file's mtime, or the object store's LastModified), ms since the epoch. */
+  modifiedAt: number;
 }

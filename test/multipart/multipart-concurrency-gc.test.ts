@@ -12,10 +12,14 @@ const KB = 1024;
 /** Every blob on disk is referenced by metadata and every referenced blob is on disk. */
 async function assertNoOrphans(server: TestServer): Promise<void> {
   const onDisk = blobFiles(server.dataDir);
-  const referenced = await server.services.meta.referencedBlobs();
-  assert.deepEqual([...onDisk].sort(), [...referenced].sort());
-  // No part outlives its upload.
+  // Every blob on disk is referenced (the store's own index agrees)…
+  const referenced = await server.services.meta.referencedAmong([...onDisk]);
+  assert.deepEqual([...referenced].sort(), [...onDisk].sort());
+  // …and every blob an object or part references is on disk.
   const { db } = server.services.meta as SqliteMetadataStore;
+  const all = db.prepare('SELECT blob FROM blob_refs UNION SELECT blob FROM parts').pluck().all() as string[];
+  assert.deepEqual(all.sort(), [...onDisk].sort());
+  // No part outlives its upload.
   const dangling = db
     .prepare('SELECT COUNT(*) AS n FROM parts WHERE upload_id NOT IN (SELECT upload_id FROM uploads)')
     .get() as {

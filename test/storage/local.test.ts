@@ -129,3 +129,38 @@ describe('local backend specifics', () => {
     }
   });
 });
+
+describe('local schema upgrade', () => {
+  it('indexes the file blobs of a database written before blob_refs existed, so GC keeps them', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-store-'));
+    try {
+      const first = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: false });
+      const file = 'c'.repeat(32);
+      const seg = { blob: file, size: 1, crc64: '0' };
+      await first.putObject({
+        bucket: 'b',
+        key: 'old',
+        type: 'Multipart',
+        size: 2,
+        etag: 'E',
+        crc64: '0',
+        lastModified: 1,
+        acl: 'default',
+        storageClass: 'Standard',
+        contentType: 'text/plain',
+        meta: {},
+        tags: {},
+        segments: [seg, { ...seg, blob: `i${'d'.repeat(32)}` }],
+      });
+      // What a database of the previous release looks like: no index, schema version 0.
+      first.db.exec('DROP TABLE blob_refs');
+      first.db.pragma('user_version = 0');
+      await first.close();
+      const reopened = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: false });
+      assert.deepEqual([...(await reopened.referencedAmong([file, 'e'.repeat(32)]))], [file]);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

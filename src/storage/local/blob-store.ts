@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createBodyHasher } from '../body-hasher.js';
 import { StorageError } from '../errors.js';
-import type { BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
+import type { BlobListing, BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 
 const FILE_BLOB = /^[0-9a-f]{32}$/;
 
@@ -169,11 +170,17 @@ export class LocalBlobStore implements BlobStore {
     await Promise.all(files.map((b) => unlink(this.pathOf(b)).catch(() => {})));
   }
 
-  async *list(): AsyncIterable<string> {
+  async *list(): AsyncIterable<BlobListing> {
     for (const dir of await readdir(this.root)) {
       for (const f of await readdir(path.join(this.root, dir)).catch(() => [] as string[])) {
-        if (FILE_BLOB.test(f)) yield f;
+        if (!FILE_BLOB.test(f)) continue;
+        const st = await stat(path.join(this.root, dir, f)).catch(() => undefined);
+        if (st) yield { blob: f, modifiedAt: st.mtimeMs };
       }
     }
+  }
+
+  async ping(): Promise<void> {
+    await access(this.root, constants.W_OK);
   }
 }

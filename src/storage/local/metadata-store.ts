@@ -281,7 +281,10 @@ export class SqliteMetadataStore implements MetadataStore {
     const files: string[] = [];
     for (const b of blobs) {
       if (isInlineBlob(b)) this.stmt('DELETE FROM inline_blobs WHERE id = ?').run(b);
-      else files.push(b);
+      else {
+        this.stmt('DELETE FROM blob_refs WHERE blob = ?').run(b);
+        files.push(b);
+      }
     }
     return files;
   }
@@ -317,6 +320,9 @@ export class SqliteMetadataStore implements MetadataStore {
       JSON.stringify(o.segments),
       o.symlinkTarget ?? null,
     );
+    for (const seg of o.segments) {
+      if (!isInlineBlob(seg.blob)) this.stmt('INSERT OR IGNORE INTO blob_refs (blob) VALUES (?)').run(seg.blob);
+    }
     const keep = new Set(o.segments.map((s) => s.blob));
     return { released: old ? this.releaseSync(old.segments.map((s) => s.blob).filter((b) => !keep.has(b))) : [] };
   }
@@ -426,17 +432,35 @@ export class SqliteMetadataStore implements MetadataStore {
     }
   }
 
-  async referencedBlobs(): Promise<Set<string>> {
-    const set = new Set<string>();
-    for (const r of this.db.prepare('SELECT segments FROM objects').iterate() as IterableIterator<{
-      segments: string;
-    }>) {
-      for (const s of JSON.parse(r.segments) as { blob: string }[]) set.add(s.blob);
-    }
-    for (const r of this.db.prepare('SELECT blob FROM parts').iterate() as IterableIterator<{ blob: string }>) {
-      set.add(r.blob);
-    }
-    return set;
+  async referencedAmong(blobs: string[]): Promise<Set<string>> {
+    const ids = JSON.stringify(blobs);
+    const rows = this.stmt(
+      `SELECT blob FROM blob_refs WHERE blob IN (SELECT value FROM json_each(@ids))
+       UNION SELECT blob FROM parts WHERE blob IN (SELECT value FROM json_each(@ids))`,
+    )
+      .pluck()
+      .all({ ids }) as string[];
+    return new Set(rows);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return this.stmt('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string | undefined;
+  }
+
+  async putSettingIfAbsent(name: string, value: string): Promise<string> {
+    return this.write(() => {
+      this.stmt('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)').run(name, value);
+      return this.stmt('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string;
+    });
+  }
+
+  /** One process owns an embedded data directory (the serve lock), so there is no other node to exclude. */
+  async runExclusive<T>(_name: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return fn();
+  }
+
+  async ping(): Promise<void> {
+    this.stmt('SELECT 1').get();
   }
 
   async close(): Promise<void> {

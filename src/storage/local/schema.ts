@@ -67,5 +67,24 @@ export function migrate(db: Database.Database): void {
       id TEXT PRIMARY KEY,
       data BLOB NOT NULL
     );
+    -- Deployment-wide settings (the callback signing key).
+    CREATE TABLE IF NOT EXISTS settings (
+      name TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS parts_by_blob ON parts (blob);
   `);
+  if ((db.pragma('user_version', { simple: true }) as number) < 1) {
+    // Every file blob an object references, so garbage collection asks about a page of blobs at a time
+    // instead of loading every reference (a blob belongs to one object or one part: copies write new blobs).
+    db.transaction(() => {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS blob_refs (blob TEXT PRIMARY KEY) WITHOUT ROWID;
+        INSERT OR IGNORE INTO blob_refs (blob)
+          SELECT json_extract(s.value, '$.blob') FROM objects o, json_each(o.segments) s
+          WHERE length(json_extract(s.value, '$.blob')) = 32;
+      `);
+      db.pragma('user_version = 1');
+    })();
+  }
 }
