@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import { openStorage, type Storage } from './backends.js';
 import type { AddressPolicy } from './callback/address-policy.js';
-import type { DeliveryStore } from './callback/delivery-store.js';
 import { type CallbackKeys, loadOrCreateCallbackKeys, loadOrCreateSharedCallbackKeys } from './callback/keys.js';
 import { CallbackService } from './callback/service.js';
 import { type Config, parseAddress } from './config/config.js';
@@ -14,12 +13,10 @@ import { createServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { Services } from './services.js';
-import { collectOrphanBlobs } from './storage/gc.js';
-import { LocalBlobStore } from './storage/local/blob-store.js';
-import { SqliteDeliveryStore } from './storage/local/delivery-store.js';
-import { SqliteMetadataStore } from './storage/local/metadata-store.js';
+import { collectOrphanBlobs, startBlobCollector } from './storage/gc.js';
 import { startUploadCollector } from './storage/multipart-gc.js';
-import type { BlobStore, MetadataStore } from './storage/types.js';
+import type { PeriodicJob } from './storage/periodic.js';
+import type { MetadataStore } from './storage/types.js';
 
 export const ROOT_ACCOUNT_ID = '1000000000000001';
 
@@ -30,28 +27,8 @@ export interface RootCredentials {
   generated: boolean;
 }
 
-/** The three stores a deployment runs on (backend-neutral; see openStorage). */
-export interface Storage {
-  meta: MetadataStore;
-  blobs: BlobStore;
-  deliveries: DeliveryStore;
-  /** The embedded store's data directory (undefined when metadata lives in a shared database). */
-  dataDir?: string;
-}
-
-/** Opens the embedded storage in the data directory (the only place that knows every backend). */
-export async function openStorage(config: Config): Promise<Storage> {
-  mkdirSync(config.data, { recursive: true, mode: 0o700 });
-  const meta = new SqliteMetadataStore(path.join(config.data, 'meta.sqlite'), { fsync: config.fsync });
-  const blobs = new LocalBlobStore(config.data, config.fsync);
-  await blobs.init();
-  return {
-    meta,
-    blobs,
-    deliveries: SqliteDeliveryStore.relaxed(meta.db, config.fsync ? 'FULL' : 'NORMAL'),
-    dataDir: config.data,
-  };
-}
+export type { Storage } from './backends.js';
+export { openStorage };
 
 export function randomKeyId(): string {
   return `LTAI${randomBytes(10).toString('hex')}`;
@@ -140,8 +117,17 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const logger = options.logger ?? createLogger(config.logLevel);
   const storage = await openStorage(config);
   const root = await ensureRootCredentials(config, storage.meta);
-  const removed = await collectOrphanBlobs(storage.meta, storage.blobs);
-  if (removed) logger.info({ removed }, 'collected orphan blobs');
+  // Orphan blobs (uploads that crashed before their commit). An embedded store has one process (the serve
+  // lock), so everything unreferenced can go at start; shared stores only collect what is older than the
+  // grace window, which no upload outlives, periodically on one node at a time.
+  let blobCollector: PeriodicJob | undefined;
+  if (storage.shared) {
+    blobCollector = startBlobCollector(storage.meta, storage.blobs, config.blobGcGraceHours * 3_600_000, logger);
+    blobCollector.runNow().catch((err) => logger.warn({ err }, 'orphan blob collection failed'));
+  } else {
+    const removed = await collectOrphanBlobs(storage.meta, storage.blobs);
+    if (removed) logger.info({ removed }, 'collected orphan blobs');
+  }
   // Abandoned multipart uploads: once now, then periodically until close.
   const uploadCollector = startUploadCollector(
     storage.meta,
@@ -160,6 +146,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     config,
     meta: storage.meta,
     blobs: storage.blobs,
+    backends: storage.describe,
     logger,
     metrics,
     callbacks: { service, deliveries: storage.deliveries, publicKeyPem: keys.publicKeyPem, policy },
@@ -179,7 +166,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   } catch (err) {
     server.close();
     await uploadCollector.stop();
-    await storage.meta.close();
+    await blobCollector?.stop();
+    await storage.close();
     throw err;
   }
   let closing: Promise<void> | undefined;
@@ -194,9 +182,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         webConsole?.close(),
       ]);
       await uploadCollector.stop();
+      await blobCollector?.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
       await service.close();
-      await storage.meta.close();
+      await storage.close();
     })();
     return closing;
   };

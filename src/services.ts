@@ -11,6 +11,8 @@ export interface Services {
   config: Config;
   meta: MetadataStore;
   blobs: BlobStore;
+  /** Where metadata and bytes live (credentials removed), for /-/health and logs. */
+  backends: { metadata: string; blobs: string };
   logger: Logger;
   metrics: Metrics;
   callbacks: {

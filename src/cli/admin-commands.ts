@@ -136,6 +136,6 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
     out(`unknown command ${command}; see ossd help`);
     return 2;
   } finally {
-    await storage.meta.close();
+    await storage.close();
   }
 }

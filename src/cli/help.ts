@@ -6,7 +6,21 @@ const GROUPS: [string, (flag: string) => boolean][] = [
     (f) =>
       ['address', 'public-endpoint', 'vhost-domain', 'region', 'tls-cert', 'tls-key', 'console-address'].includes(f),
   ],
-  ['Storage', (f) => ['data', 'fsync', 'inline-max-bytes', 'multipart-max-age-hours'].includes(f)],
+  [
+    'Storage',
+    (f) =>
+      [
+        'data',
+        'metadata',
+        'blobs',
+        'blobs-endpoint',
+        'blobs-region',
+        'blob-gc-grace-hours',
+        'fsync',
+        'inline-max-bytes',
+        'multipart-max-age-hours',
+      ].includes(f),
+  ],
   ['Callbacks', (f) => f.startsWith('callback-')],
   ['Logging', () => true],
 ];

@@ -5,8 +5,27 @@ import path from 'node:path';
 export interface Config {
   /** HOST:PORT to listen on (default 127.0.0.1:18080; MinIO owns 9000/9001). */
   address: string;
-  /** Data directory: blobs, SQLite metadata, callback key. */
+  /** Data directory: blobs, SQLite metadata, callback key (the embedded default stores). */
   data: string;
+  /**
+   * Where metadata lives: `sqlite:DIR` (default: the data directory) or `postgres://USER:PASS@HOST:PORT/DB`
+   * (also `postgresql://`, `?sslmode=`, a socket directory via `?host=/path`), shared by every node.
+   */
+  metadata?: string;
+  /** Where object bytes live: `file:DIR` (default: the data directory) or `s3://BUCKET[/PREFIX]`. */
+  blobs?: string;
+  /** The S3 store's endpoint URL (e.g. http://rgw.internal:7480) for `--blobs s3://…`. */
+  blobsEndpoint?: string;
+  /** The S3 store's region (default us-east-1). */
+  blobsRegion: string;
+  /** S3 credentials, from OSSD_BLOBS_ACCESS_KEY_ID / OSSD_BLOBS_SECRET_ACCESS_KEY only (never a flag). */
+  blobsAccessKeyId?: string;
+  blobsSecretAccessKey?: string;
+  /**
+   * With a shared blob store: unreferenced blobs older than this many hours are deleted by the periodic
+   * collection (one node at a time); no upload may run for half of it (default 24).
+   */
+  blobGcGraceHours: number;
   /** Root access key id; generated on first start when unset. */
   rootAccessKeyId?: string;
   /** Root access key secret; generated on first start when unset. */
@@ -66,6 +85,8 @@ export function defaultConfig(): Config {
   return {
     address: `127.0.0.1:${DEFAULT_PORT}`,
     data: './data',
+    blobsRegion: 'us-east-1',
+    blobGcGraceHours: 24,
     region: 'oss-cn-hangzhou',
     vhostDomains: [],
     logLevel: 'info',
@@ -89,6 +110,26 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
   [
     { flag: 'address', path: 'address', kind: 'string', help: 'HOST:PORT to listen on (default 127.0.0.1:18080)' },
     { flag: 'data', path: 'data', kind: 'string', help: 'data directory (default ./data)' },
+    {
+      flag: 'metadata',
+      path: 'metadata',
+      kind: 'string',
+      help: 'metadata store: sqlite:DIR (default: --data) or postgres://USER:PASS@HOST:PORT/DB',
+    },
+    {
+      flag: 'blobs',
+      path: 'blobs',
+      kind: 'string',
+      help: 'object bytes: file:DIR (default: --data) or s3://BUCKET[/PREFIX]',
+    },
+    { flag: 'blobs-endpoint', path: 'blobsEndpoint', kind: 'string', help: 'S3 endpoint URL for --blobs s3://…' },
+    { flag: 'blobs-region', path: 'blobsRegion', kind: 'string', help: 'S3 region (default us-east-1)' },
+    {
+      flag: 'blob-gc-grace-hours',
+      path: 'blobGcGraceHours',
+      kind: 'number',
+      help: 'shared stores: collect unreferenced blobs older than this (default 24)',
+    },
     { flag: 'region', path: 'region', kind: 'string', help: 'region name (default oss-cn-hangzhou)' },
     {
       flag: 'vhost-domain',
@@ -241,6 +282,8 @@ export function loadConfig(flags: Record<string, string | boolean | string[] | u
   const c = config as unknown as Config;
   if (env.OSSD_ROOT_ACCESS_KEY_ID) c.rootAccessKeyId = env.OSSD_ROOT_ACCESS_KEY_ID;
   if (env.OSSD_ROOT_ACCESS_KEY_SECRET) c.rootAccessKeySecret = env.OSSD_ROOT_ACCESS_KEY_SECRET;
+  if (env.OSSD_BLOBS_ACCESS_KEY_ID) c.blobsAccessKeyId = env.OSSD_BLOBS_ACCESS_KEY_ID;
+  if (env.OSSD_BLOBS_SECRET_ACCESS_KEY) c.blobsSecretAccessKey = env.OSSD_BLOBS_SECRET_ACCESS_KEY;
   c.data = path.resolve(c.data);
   parseAddress(c.address);
   return c;

@@ -6,6 +6,7 @@ import type { AccessKey } from '../storage/types.js';
 import { handleCallbackTest } from './admin-callback-test.js';
 import { handleCallbackAdmin } from './admin-callbacks.js';
 import { handleStsAdmin } from './admin-sts.js';
+import { health } from './health.js';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const buf = Buffer.from(JSON.stringify(body));
@@ -40,7 +41,8 @@ export async function handleAdmin(
   s: Services,
 ): Promise<{ operation: string }> {
   if (path === '/-/health') {
-    json(res, 200, { status: 'ok' });
+    const h = await health(s);
+    json(res, h.status === 'unavailable' ? 503 : 200, h);
     return { operation: 'Health' };
   }
   if (path === '/-/metrics') {

@@ -1,3 +1,5 @@
+import type { Logger } from '../observability/logger.js';
+import { type PeriodicJob, startPeriodic } from './periodic.js';
 import type { BlobStore, MetadataStore } from './types.js';
 
 /** Blobs are looked up in the metadata store this many at a time. */
@@ -41,4 +43,22 @@ export async function collectOrphanBlobs(
   }
   if (page.length) await flush();
   return removed;
+}
+
+/**
+ * Collection on stores shared by several nodes: unreferenced blobs older than `graceMs`, every quarter of
+ * it (at most hourly), on one node at a time.
+ */
+export function startBlobCollector(
+  meta: MetadataStore,
+  blobs: BlobStore,
+  graceMs: number,
+  logger: Logger,
+): PeriodicJob {
+  return startPeriodic(
+    'orphan blobs',
+    Math.min(3_600_000, Math.max(1000, graceMs / 4)),
+    async () => (await meta.runExclusive('blob-gc', () => collectOrphanBlobs(meta, blobs, { graceMs }))) ?? 0,
+    logger,
+  );
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import { type PeriodicJob, startPeriodic } from './periodic.js';
 import type { BlobStore, MetadataStore } from './types.js';
 
 /**
@@ -16,16 +17,11 @@ export async function collectAbandonedUploads(
   return uploads.length;
 }
 
-export interface UploadCollector {
-  /** Runs one collection now (waits for a run already in progress first). */
-  runNow(): Promise<number>;
-  /** Stops the timer and waits for a run in progress. */
-  stop(): Promise<void>;
-}
+export type UploadCollector = PeriodicJob;
 
 /**
- * Collects abandoned uploads periodically: every half of `maxAgeMs`, between 100 ms and one hour.
- * `maxAgeMs <= 0` disables collection. The timer does not keep the process alive.
+ * Collects abandoned uploads periodically: every half of `maxAgeMs`, between 100 ms and one hour, on one
+ * node at a time when several share the store. `maxAgeMs <= 0` disables collection.
  */
 export function startUploadCollector(
   meta: MetadataStore,
@@ -33,35 +29,11 @@ export function startUploadCollector(
   maxAgeMs: number,
   logger: Logger,
 ): UploadCollector {
-  let running: Promise<number> = Promise.resolve(0);
-  let stopped = false;
-  const runNow = (): Promise<number> => {
-    if (maxAgeMs <= 0 || stopped) return running;
-    running = running
-      .catch(() => 0)
-      .then(() => (stopped ? 0 : collectAbandonedUploads(meta, blobs, maxAgeMs)))
-      .then((n) => {
-        if (n) logger.info({ uploads: n }, 'collected abandoned multipart uploads');
-        return n;
-      });
-    return running;
-  };
-  const timer =
-    maxAgeMs > 0
-      ? setInterval(
-          () => {
-            runNow().catch((err) => logger.warn({ err }, 'multipart upload collection failed'));
-          },
-          Math.min(3_600_000, Math.max(100, maxAgeMs / 2)),
-        )
-      : undefined;
-  timer?.unref();
-  return {
-    runNow,
-    async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      await running.catch(() => 0);
-    },
-  };
+  const everyMs = maxAgeMs > 0 ? Math.min(3_600_000, Math.max(100, maxAgeMs / 2)) : 0;
+  return startPeriodic(
+    'abandoned multipart uploads',
+    everyMs,
+    async () => (await meta.runExclusive('multipart-gc', () => collectAbandonedUploads(meta, blobs, maxAgeMs))) ?? 0,
+    logger,
+  );
 }

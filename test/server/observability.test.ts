@@ -10,6 +10,7 @@ import { defaultConfig } from '../../src/config/config.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ali } from '../auth/ali-sign-utils.js';
+import { startTestServer } from '../helpers/start-server.js';
 
 const ID = 'obsRootKeyId0001';
 const SECRET = 'obsRootSecret0000000000000042';
@@ -67,11 +68,20 @@ describe('health, metrics, public key and request logs', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('/-/health answers 200 JSON with a request id', async () => {
+  it('/-/health answers 200 JSON with each backend, its reachability and latency, and a request id', async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/-/health`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
-    assert.deepEqual(await res.json(), { status: 'ok' });
+    const h = (await res.json()) as {
+      status: string;
+      metadata: { store: string; ok: boolean; ms: number };
+      blobs: { store: string; ok: boolean; ms: number };
+    };
+    assert.equal(h.status, 'ok');
+    assert.equal(h.metadata.store, `sqlite:${dataDir}`);
+    assert.equal(h.blobs.store, `file:${dataDir}`);
+    assert.ok(h.metadata.ok && h.blobs.ok);
+    assert.ok(h.metadata.ms >= 0 && h.metadata.ms < 2000);
     assert.match(res.headers.get('x-oss-request-id') ?? '', REQUEST_ID);
   });
 
@@ -210,6 +220,24 @@ describe('health, metrics, public key and request logs', () => {
     assert.ok(text.includes('visible'));
     for (const s of [SECRET, 'hdrSigValue', 'tok-123', 'sig-abc', 'PRIVATE']) {
       assert.ok(!text.includes(s), `${s} not redacted: ${text}`);
+    }
+  });
+});
+
+describe('/-/health with a failing blob store', () => {
+  it('reports degraded (200) with the blob store error while metadata answers', async () => {
+    const server = await startTestServer();
+    try {
+      // The blob directory disappears (a lost mount): metadata answers, bytes do not.
+      rmSync(path.join(server.dataDir, 'blobs'), { recursive: true, force: true });
+      const res = await fetch(`http://127.0.0.1:${server.port}/-/health`);
+      assert.equal(res.status, 200);
+      const h = (await res.json()) as { status: string; blobs: { ok: boolean; error?: string } };
+      assert.equal(h.status, 'degraded');
+      assert.equal(h.blobs.ok, false);
+      assert.match(h.blobs.error ?? '', /ENOENT/);
+    } finally {
+      await server.stop();
     }
   });
 });

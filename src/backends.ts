@@ -1,0 +1,115 @@
+/**
+ * Choosing the stores from `--metadata` / `--blobs`: the only module that knows every backend.
+ * Metadata: `sqlite:DIR` (embedded, default: the data directory) or `postgres://…` (shared by many nodes).
+ * Object bytes: `file:DIR` (default: the data directory) or `s3://BUCKET[/PREFIX]` (Ceph RGW, MinIO, AWS).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { DeliveryStore } from './callback/delivery-store.js';
+import type { Config } from './config/config.js';
+import { LocalBlobStore } from './storage/local/blob-store.js';
+import { SqliteDeliveryStore } from './storage/local/delivery-store.js';
+import { SqliteMetadataStore } from './storage/local/metadata-store.js';
+import type { BlobStore, MetadataStore } from './storage/types.js';
+
+export type MetadataLocation = { kind: 'sqlite'; dir: string } | { kind: 'postgres'; url: string };
+export type BlobLocation = { kind: 'file'; dir: string } | { kind: 's3'; url: string };
+
+/** The three stores a deployment runs on (backend-neutral). */
+export interface Storage {
+  meta: MetadataStore;
+  blobs: BlobStore;
+  deliveries: DeliveryStore;
+  /** The embedded store's data directory (undefined when metadata lives in a shared database). */
+  dataDir?: string;
+  /** True when other nodes may share these stores (metadata in PostgreSQL). */
+  shared: boolean;
+  /** What each store is, for logs and /-/health (never with credentials). */
+  describe: { metadata: string; blobs: string };
+  close(): Promise<void>;
+}
+
+function dirOf(url: string, scheme: string, flag: string): string {
+  const dir = url.slice(scheme.length).replace(/^\/\/(?=\/)/, '');
+  if (!dir) throw new Error(`${flag} ${url}: a directory is missing after "${scheme}"`);
+  return path.resolve(dir);
+}
+
+export function metadataLocation(config: Config): MetadataLocation {
+  const url = config.metadata;
+  if (url === undefined || url === '') return { kind: 'sqlite', dir: config.data };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', dir: dirOf(url, 'sqlite:', '--metadata') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  throw new Error(`--metadata must be sqlite:DIR or postgres://USER:PASS@HOST:PORT/DB, got ${redact(url)}`);
+}
+
+export function blobLocation(config: Config): BlobLocation {
+  const url = config.blobs;
+  if (url === undefined || url === '') return { kind: 'file', dir: config.data };
+  if (url.startsWith('file:')) return { kind: 'file', dir: dirOf(url, 'file:', '--blobs') };
+  if (url.startsWith('s3://')) {
+    if (!/^s3:\/\/[^/]+/.test(url)) throw new Error(`--blobs ${url}: the bucket is missing (s3://BUCKET[/PREFIX])`);
+    return { kind: 's3', url };
+  }
+  throw new Error(`--blobs must be file:DIR or s3://BUCKET[/PREFIX], got ${url}`);
+}
+
+/** A URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
+}
+
+async function openMetadata(
+  config: Config,
+  where: MetadataLocation,
+): Promise<{ meta: MetadataStore; deliveries: DeliveryStore; close(): Promise<void> }> {
+  if (where.kind === 'postgres') {
+    throw new Error('PostgreSQL metadata is not built into this ossd');
+  }
+  mkdirSync(where.dir, { recursive: true, mode: 0o700 });
+  const meta = new SqliteMetadataStore(path.join(where.dir, 'meta.sqlite'), { fsync: config.fsync });
+  return {
+    meta,
+    deliveries: SqliteDeliveryStore.relaxed(meta.db, config.fsync ? 'FULL' : 'NORMAL'),
+    close: () => meta.close(),
+  };
+}
+
+async function openBlobs(config: Config, where: BlobLocation): Promise<BlobStore> {
+  if (where.kind === 's3') {
+    throw new Error('S3 blob stores are not built into this ossd');
+  }
+  mkdirSync(where.dir, { recursive: true, mode: 0o700 });
+  const blobs = new LocalBlobStore(where.dir, config.fsync);
+  await blobs.init();
+  return blobs;
+}
+
+/** Opens the stores the configuration names. */
+export async function openStorage(config: Config): Promise<Storage> {
+  const metaAt = metadataLocation(config);
+  const blobsAt = blobLocation(config);
+  const { meta, deliveries, close } = await openMetadata(config, metaAt);
+  let blobs: BlobStore;
+  try {
+    blobs = await openBlobs(config, blobsAt);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    meta,
+    blobs,
+    deliveries,
+    dataDir: metaAt.kind === 'sqlite' ? metaAt.dir : undefined,
+    shared: metaAt.kind === 'postgres',
+    describe: {
+      metadata: metaAt.kind === 'sqlite' ? `sqlite:${metaAt.dir}` : redact(metaAt.url),
+      blobs: blobsAt.kind === 'file' ? `file:${blobsAt.dir}` : blobsAt.url,
+    },
+    async close() {
+      await blobs.close?.();
+      await close();
+    },
+  };
+}
