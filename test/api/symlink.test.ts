@@ -52,6 +52,52 @@ describe('PutSymlink / GetSymlink with ali-oss', () => {
     assert.equal(r.content.toString(), '2');
   });
 
+  it("GET and HEAD show the symlink's own metadata and type with the target's length, ETag and body", async () => {
+    const body = Buffer.from('fidelity target bytes');
+    await client.putSymlink('fid-link', 'fid-target.txt', {
+      meta: { of: 'link', only: 'link' } as unknown as OSS.UserMeta,
+    });
+    // The target is written after the link: Last-Modified is the later of the two.
+    await new Promise((r) => setTimeout(r, 1100));
+    const put = await client.put('fid-target.txt', body, {
+      meta: { of: 'target', shared: 'target' } as unknown as OSS.UserMeta,
+      headers: { 'x-oss-storage-class': 'IA' },
+    });
+    const targetEtag = headersOf(put).etag;
+    const targetHead = headersOf(await client.head('fid-target.txt'));
+
+    const head = await client.head('fid-link');
+    assert.deepEqual(head.meta, { of: 'link', only: 'link' });
+    const h = headersOf(head);
+    assert.equal(h['x-oss-object-type'], 'Symlink');
+    assert.equal(h['content-length'], String(body.length));
+    assert.equal(h.etag, targetEtag);
+    assert.equal(h['content-md5'], targetHead['content-md5']);
+    assert.equal(h['x-oss-storage-class'], 'IA');
+    assert.equal(h['last-modified'], targetHead['last-modified']);
+    assert.equal(h['x-oss-symlink-target'], 'fid-target.txt');
+    assert.equal(h['x-oss-meta-shared'], undefined);
+
+    const got = await client.get('fid-link');
+    assert.deepEqual(got.content, body);
+    const g = headersOf(got);
+    assert.equal(g['x-oss-object-type'], 'Symlink');
+    assert.equal(g['x-oss-meta-of'], 'link');
+    assert.equal(g['x-oss-meta-only'], 'link');
+    assert.equal(g['x-oss-meta-shared'], undefined);
+    assert.equal(g['content-length'], String(body.length));
+    assert.equal(g.etag, targetEtag);
+    assert.equal(g['x-oss-hash-crc64ecma'], crc64(body));
+
+    // GetSymlink: the symlink's own metadata besides its target.
+    const sl = headersOf(await client.getSymlink('fid-link'));
+    assert.equal(sl['x-oss-symlink-target'], 'fid-target.txt');
+    assert.equal(sl['x-oss-meta-of'], 'link');
+    assert.equal(sl['x-oss-meta-only'], 'link');
+    assert.equal(sl['x-oss-meta-shared'], undefined);
+    assert.equal(sl.etag, `"${createHash('md5').update('fid-target.txt').digest('hex').toUpperCase()}"`);
+  });
+
   it('keeps targets with /, spaces, %, + and Unicode', async () => {
     const target = 'dir/sub dir/50% off+more 中文 😀.txt';
     await client.put(target, Buffer.from('odd'));

@@ -1,4 +1,4 @@
-import { authorize } from '../../auth/acl.js';
+import { authorizeObjectRead } from '../../auth/object-read.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
 import { validateBucketName, validateObjectKey } from '../../http/validate.js';
@@ -58,8 +58,8 @@ export async function loadSourceBucket(ctx: RequestContext, s: Services, name: s
 }
 
 /**
- * Loads the source object and checks that the caller may read it (the pipeline only authorised the
- * destination). Access is checked before existence so a private bucket does not reveal its keys.
+ * Loads the source object and checks that the caller may read it as a GetObject of it would be checked
+ * (the pipeline authorised the destination). Access is checked before existence so a private bucket does not reveal its keys.
  */
 export async function loadSourceObject(
   ctx: RequestContext,
@@ -68,7 +68,7 @@ export async function loadSourceObject(
   source: CopySource,
 ): Promise<ObjectRecord> {
   const object = await s.meta.getObject(bucket.name, source.key);
-  authorize('object-read', ctx.principal, bucket, object?.acl);
+  authorizeObjectRead(ctx.principal, bucket, source.key, object);
   if (!object) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: source.key } });
   // ossd keeps no versions: only the current ("null") version exists.
   if (source.versionId !== undefined && source.versionId !== 'null') {

@@ -3,7 +3,7 @@ import type { Handler } from '../handler.js';
 import { checkConditions, parseRange } from './conditions.js';
 import { objectResponseHeaders } from './object-headers.js';
 import { objectBody } from './read-object.js';
-import { followSymlink } from './resolve-symlink.js';
+import { followSymlink, symlinkLastModified, symlinkResponseHeaders } from './resolve-symlink.js';
 
 const OVERRIDES: [string, string][] = [
   ['response-content-type', 'content-type'],
@@ -22,12 +22,16 @@ export const getObject: Handler = async (ctx, s) => {
         : await s.meta.getObjectWithData(ctx.bucket!, ctx.key);
     const stored = found?.object;
     if (!stored) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
-    const o = await followSymlink(s, stored);
-    checkConditions(ctx.headers, o);
+    const o = await followSymlink(s, stored, {
+      principal: ctx.principal,
+      bucket: ctx.bucketRecord!,
+      operation: ctx.operation,
+    });
+    const link = o === stored ? undefined : stored;
+    checkConditions(ctx.headers, link ? { ...o, lastModified: symlinkLastModified(link, o) } : o);
     const standard = ctx.headers['x-oss-range-behavior'] === 'standard';
     const range = parseRange(ctx.headers.range, o.size, standard);
-    const headers = objectResponseHeaders(o);
-    if (stored.type === 'Symlink') headers['x-oss-symlink-target'] = encodeURIComponent(stored.symlinkTarget ?? '');
+    const headers = link ? symlinkResponseHeaders(link, o) : objectResponseHeaders(o);
     for (const [param, header] of OVERRIDES) {
       const v = ctx.params.get(param);
       if (v !== undefined) headers[header] = v;

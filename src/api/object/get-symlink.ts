@@ -1,19 +1,22 @@
 import { OssError } from '../../errors/oss-error.js';
+import { headerValue } from '../../http/context.js';
 import type { Handler } from '../handler.js';
 import { quoteEtag } from './object-headers.js';
 import { encodeSymlinkTarget } from './put-symlink.js';
 
-/** GetSymlink: the target in `x-oss-symlink-target` (ali-oss decodes it) plus ETag and Last-Modified. */
+/**
+ * GetSymlink: the target in `x-oss-symlink-target` (ali-oss decodes it), the symlink's ETag and
+ * Last-Modified, and its user metadata as `x-oss-meta-*`.
+ */
 export const getSymlink: Handler = async (ctx, s) => {
   const o = await s.meta.getObject(ctx.bucket!, ctx.key);
   if (!o) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
   if (o.type !== 'Symlink' || o.symlinkTarget === undefined) throw new OssError('NotSymlink');
-  return {
-    status: 200,
-    headers: {
-      'x-oss-symlink-target': encodeSymlinkTarget(o.symlinkTarget),
-      etag: quoteEtag(o.etag),
-      'last-modified': new Date(o.lastModified).toUTCString(),
-    },
+  const headers: Record<string, string> = {
+    'x-oss-symlink-target': encodeSymlinkTarget(o.symlinkTarget),
+    etag: quoteEtag(o.etag),
+    'last-modified': new Date(o.lastModified).toUTCString(),
   };
+  for (const [k, v] of Object.entries(o.meta)) headers[`x-oss-meta-${k}`] = headerValue(v);
+  return { status: 200, headers };
 };
