@@ -88,6 +88,20 @@ export async function loadOrCreateSharedCallbackKeys(
 }
 
 /**
+ * Puts `pem` in `dataDir` as the embedded store's key unless one is there; returns the key there now.
+ * (`ossd migrate` into an embedded store.)
+ */
+export function keepCallbackKeyFile(dataDir: string, pem: string): string {
+  const path = join(dataDir, CALLBACK_KEY_FILE);
+  const existing = readIfExists(path);
+  if (existing !== undefined) return existing;
+  fromPrivatePem(pem);
+  mkdirSync(dataDir, { recursive: true });
+  writeAtomic(dataDir, path, pem);
+  return readFileSync(path, 'utf8');
+}
+
+/**
  * Returns the callback signing keys: from `opts.privateKeyPem` if given, else from
  * `<dataDir>/callback-key.pem`, else a new RSA 2048 key written there with mode 0600.
  */

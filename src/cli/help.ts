@@ -57,6 +57,9 @@ Usage:
   ossd sts issue [--duration SECONDS] [--bucket B] [--prefix P ...] [--action A ...] [--policy JSON|@FILE]
                                         temporary credentials (STS.… key, SecurityToken, Expiration) for
                                         --account (root by default), optionally limited; see docs/sts.md
+  ossd migrate --to-metadata URL --to-blobs URL
+                                        copy this deployment (--data, or --metadata/--blobs) into
+                                        other stores, e.g. PostgreSQL + S3; verified, resumable
   ossd help                             this text
 
 Server options — each also read from its OSSD_* environment variable; a JSON --config FILE

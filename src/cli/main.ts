@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS } from '../config/config.js';
 import { runAdminCommand } from './admin-commands.js';
 import { helpText } from './help.js';
+import { runMigrate } from './migrate.js';
 import { serve } from './serve.js';
 
 const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
@@ -22,6 +23,8 @@ const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; 
   prefix: { type: 'string', multiple: true },
   action: { type: 'string', multiple: true },
   policy: { type: 'string' },
+  'to-metadata': { type: 'string' },
+  'to-blobs': { type: 'string' },
 };
 for (const s of SETTINGS) {
   options[s.flag] = s.kind === 'boolean' ? { type: 'string' } : { type: 'string', multiple: s.kind === 'list' };
@@ -44,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(values as Record<string, string | boolean | string[] | undefined>);
   if (command === 'serve') return serve(config);
+  if (command === 'migrate') return runMigrate(config, values);
   return runAdminCommand(command, rest, values as Record<string, string | boolean | undefined>, config);
 }
 

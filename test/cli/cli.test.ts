@@ -7,8 +7,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import OSS from 'ali-oss';
 import { SETTINGS } from '../../src/config/config.js';
+import { REPO } from '../helpers/spawn-ossd.js';
 
-const CWD = '/work/main';
+const CWD = REPO;
 const ID = 'cliRootKeyId0001';
 const SECRET = 'cliRootSecret0000000000000077';
 
