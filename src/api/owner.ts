@@ -2,7 +2,3 @@
 export function ownerXml(accountId: string): { ID: string; DisplayName: string } {
   return { ID: accountId, DisplayName: accountId };
 }
-
-export function isoDate(ms: number): string {
-  return new Date(ms).toISOString();
-}

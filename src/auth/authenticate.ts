@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { OssError } from '../errors/oss-error.js';
 import type { Target } from '../http/router.js';
+import { ossXmlDate } from '../http/xml.js';
 import type { AccessKey } from '../storage/types.js';
 import { canonicalResourceV1, type HeaderBag, signV1, stringToSignV1 } from './signature-v1.js';
 import {
@@ -72,7 +73,7 @@ function checkSkew(requestMs: number, raw: string, o: AuthOptions): void {
       ec: '0002-00000504',
       extra: {
         RequestTime: raw,
-        ServerTime: new Date(o.now).toISOString(),
+        ServerTime: ossXmlDate(o.now),
         MaxAllowedSkewMilliseconds: String(o.maxSkewMs),
       },
     });

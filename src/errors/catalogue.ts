@@ -22,6 +22,11 @@ export const ERRORS = {
   InvalidArgument: { status: 400, message: 'Invalid argument.' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
   InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.' },
+  InvalidEncryptionAlgorithmError: {
+    status: 400,
+    message: 'The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.',
+    ec: '0005-00000003',
+  },
   InvalidObjectName: { status: 400, message: 'The specified object is not valid.' },
   InvalidPart: {
     status: 400,
@@ -55,7 +60,7 @@ export const ERRORS = {
   MissingArgument: { status: 411, message: 'Missing argument.' },
   MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.' },
-  NoSuchCORSConfiguration: { status: 404, message: 'The CORS configuration does not exist.' },
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
   NoSuchTagSet: { status: 404, message: 'There is no tag set associated with the object.' },
   NoSuchUpload: {

@@ -130,13 +130,19 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       hostId,
       bytesIn: 0,
     };
-    const level = OPERATIONS[op];
+    let level = OPERATIONS[op];
     if (target.bucket !== undefined) {
+      // PutBucketAcl on a missing bucket creates it (OSS), so it is named and authorised like PutBucket.
+      const creates = op === 'PutBucket' || op === 'PutBucketAcl';
       validateBucketName(target.bucket, op === 'PutBucket');
       if (target.key !== '') validateObjectKey(target.key);
       ctx.bucketRecord = await s.meta.getBucket(target.bucket);
-      if (!ctx.bucketRecord && op !== 'PutBucket' && op !== 'Options') {
+      if (!ctx.bucketRecord && !creates && op !== 'Options') {
         throw new OssError('NoSuchBucket', { ec: '0015-00000101', extra: { BucketName: target.bucket } });
+      }
+      if (!ctx.bucketRecord && creates) {
+        validateBucketName(target.bucket, true);
+        level = OPERATIONS.PutBucket;
       }
     }
     let objectAcl: Parameters<typeof authorize>[3];

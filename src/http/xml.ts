@@ -18,6 +18,15 @@ const builder = new XMLBuilder({
   tagValueProcessor: (_name, value) => escapeText(value),
 });
 
+/**
+ * A date as OSS writes it in XML bodies: ISO 8601 with whole seconds and a literal `.000Z`
+ * (`2026-12-03T18:56:50.000Z`). The same second as the HTTP `Last-Modified` header; Python's oss2
+ * parses only this form.
+ */
+export function ossXmlDate(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}.000Z`;
+}
+
 /** Renders `<?xml …?>` + `<root>…</root>`; arrays repeat the element, undefined drops it. */
 export function renderXml(root: string, body: XmlObject): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ [root]: clean(body) })}`;

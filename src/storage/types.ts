@@ -62,6 +62,18 @@ export interface ContentHeaders {
   contentEncoding?: string;
   contentLanguage?: string;
   expires?: string;
+  /** Server-side encryption requested at upload (x-oss-server-side-encryption*), echoed on GET/HEAD. */
+  serverSideEncryption?: ServerSideEncryption;
+}
+
+/** What `x-oss-server-side-encryption`, `…-key-id` and `x-oss-server-side-data-encryption` asked for. */
+export interface ServerSideEncryption {
+  /** AES256, KMS or SM4. */
+  algorithm: string;
+  /** The KMS key id (KMS only). */
+  keyId?: string;
+  /** SM4 (KMS only). */
+  dataEncryption?: string;
 }
 
 export interface ObjectRecord extends ContentHeaders {

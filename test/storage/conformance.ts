@@ -131,6 +131,32 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
       }
     });
 
+    it('keeps every content header, server-side encryption included, and leaves absent ones absent', async () => {
+      const b = await open();
+      try {
+        const full: ObjectRecord = {
+          ...obj('b', 'sse', '4'.repeat(32)),
+          cacheControl: 'no-cache',
+          contentDisposition: 'attachment',
+          contentEncoding: 'gzip',
+          contentLanguage: 'en',
+          expires: 'Thu, 01 Jan 2099 00:00:00 GMT',
+          serverSideEncryption: { algorithm: 'KMS', keyId: 'cmk-1', dataEncryption: 'SM4' },
+        };
+        await b.meta.putObject(full);
+        const got = await b.meta.getObject('b', 'sse');
+        assert.deepEqual(got?.serverSideEncryption, full.serverSideEncryption);
+        assert.equal(got?.contentEncoding, 'gzip');
+        assert.equal(got?.expires, full.expires);
+        await b.meta.putObject(obj('b', 'plain', '5'.repeat(32)));
+        assert.equal((await b.meta.getObject('b', 'plain'))?.serverSideEncryption, undefined);
+        await b.meta.deleteObject('b', 'sse');
+        await b.meta.deleteObject('b', 'plain');
+      } finally {
+        await b.close();
+      }
+    });
+
     it('stores an inline blob with its record, reads ranges of it, and drops it with the record', async () => {
       const b = await open();
       try {

@@ -1,7 +1,7 @@
 import { xmlResponse } from '../../http/context.js';
-import { renderXml } from '../../http/xml.js';
+import { ossXmlDate, renderXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
-import { isoDate, ownerXml } from '../owner.js';
+import { ownerXml } from '../owner.js';
 
 /** GET /b/?bucketInfo — ali-oss returns `BucketInfo.Bucket` raw. */
 export const getBucketInfo: Handler = async (ctx) => {
@@ -9,7 +9,7 @@ export const getBucketInfo: Handler = async (ctx) => {
   return xmlResponse(
     renderXml('BucketInfo', {
       Bucket: {
-        CreationDate: isoDate(b.createdAt),
+        CreationDate: ossXmlDate(b.createdAt),
         ExtranetEndpoint: `${b.region}.aliyuncs.com`,
         IntranetEndpoint: `${b.region}-internal.aliyuncs.com`,
         Location: b.region,

@@ -27,7 +27,8 @@ export const listObjectsV2: Handler = async (ctx, s) => {
   const prefix = p.get('prefix') ?? '';
   const delimiter = p.get('delimiter') ?? '';
   const startAfter = p.get('start-after');
-  const token = p.get('continuation-token');
+  // An empty token is an absent one (OSS; Python's oss2 sends `continuation-token=` on the first page).
+  const token = p.get('continuation-token') || undefined;
   const maxKeys = maxKeysParam(p.get('max-keys'));
   const enc = encodingParam(p.get('encoding-type'));
   const fetchOwner = p.get('fetch-owner') === 'true';

@@ -1,9 +1,9 @@
 import { OssError } from '../../errors/oss-error.js';
 import { xmlResponse } from '../../http/context.js';
-import { renderXml, type XmlObject } from '../../http/xml.js';
+import { ossXmlDate, renderXml, type XmlObject } from '../../http/xml.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
-import { isoDate, ownerXml } from '../owner.js';
+import { ownerXml } from '../owner.js';
 
 export function maxKeysParam(raw: string | undefined, name = 'max-keys', min = 0, fallback = 100): number {
   if (raw === undefined || raw === '') return fallback;
@@ -31,7 +31,7 @@ export function encodingParam(raw: string | undefined): (s: string) => string {
 export function contentsXml(o: ObjectRecord, enc: (s: string) => string, withOwner: boolean, owner: string): XmlObject {
   return {
     Key: enc(o.key),
-    LastModified: isoDate(o.lastModified),
+    LastModified: ossXmlDate(o.lastModified),
     ETag: `"${o.etag}"`,
     Type: o.type,
     Size: o.size,

@@ -15,6 +15,7 @@ import type { BlobWriteResult, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
+import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { type FormFile, PostForm } from './post-form.js';
 import { type PostUpload, preparePostUpload } from './post-upload.js';
 
@@ -120,6 +121,7 @@ export const postObject: Handler = async (ctx, s) => {
       etag: quoteEtag(object.etag),
       'x-oss-hash-crc64ecma': object.crc64,
       'content-md5': object.contentMd5,
+      ...serverSideEncryptionHeaders(object.serverSideEncryption),
     };
     if (delivery) return await callbackResponse(s, delivery, headers);
     return successResponse(ctx, s, upload, object, headers);

@@ -21,6 +21,7 @@ import {
   tagsFromHeader,
 } from '../object/object-headers.js';
 import { fileAlreadyExists } from '../object/put-object.js';
+import { serverSideEncryptionFrom } from '../object/server-side-encryption.js';
 import type { FormHead } from './post-form.js';
 
 export interface PostUpload {
@@ -140,6 +141,7 @@ export async function preparePostUpload(
       storageClass: storageClassFrom(bag),
       meta: metaFromHeaders(bag),
       tags: tagsFromHeader(field('x-oss-tagging')),
+      serverSideEncryption: serverSideEncryptionFrom(bag),
     },
     guard,
     redirect: redirectFrom(field('success_action_redirect')),

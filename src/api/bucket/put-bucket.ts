@@ -1,7 +1,9 @@
 import { BUCKET_ACLS } from '../../auth/acl.js';
 import { OssError } from '../../errors/oss-error.js';
+import type { RequestContext } from '../../http/context.js';
 import { childText, parseXml } from '../../http/xml.js';
-import type { BucketAcl } from '../../storage/types.js';
+import type { Services } from '../../services.js';
+import type { BucketAcl, BucketRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { readSmallBody } from '../read-body.js';
 
@@ -37,21 +39,33 @@ export const putBucket: Handler = async (ctx, s) => {
     if (ctx.headers['x-oss-acl'] !== undefined) await s.meta.updateBucket(name, { acl });
     return { status: 200, headers: { location: `/${name}` } };
   }
+  await createBucket(ctx, s, { acl, storageClass, dataRedundancyType: redundancy });
+  return { status: 200, headers: { location: `/${name}` } };
+};
+
+/**
+ * Creates `ctx.bucket` for the caller (PutBucket, and PutBucketAcl on a missing bucket). Returns false
+ * when a concurrent request of the same owner created it first; another owner's bucket is BucketAlreadyExists.
+ */
+export async function createBucket(
+  ctx: RequestContext,
+  s: Services,
+  attrs: Pick<BucketRecord, 'acl' | 'storageClass' | 'dataRedundancyType'>,
+): Promise<boolean> {
+  const name = ctx.bucket!;
+  const owner = ctx.principal!.accountId;
   if ((await s.meta.listBuckets(owner)).length >= MAX_BUCKETS_PER_ACCOUNT) throw new OssError('TooManyBuckets');
   const created = await s.meta.createBucket({
     name,
     owner,
-    acl,
+    ...attrs,
     createdAt: Date.now(),
     region: s.config.region,
-    storageClass,
-    dataRedundancyType: redundancy,
   });
-  if (created === 'exists') {
-    const raced = await s.meta.getBucket(name);
-    if (raced && raced.owner !== owner) {
-      throw new OssError('BucketAlreadyExists', { ec: '0015-00000104', extra: { BucketName: name } });
-    }
+  if (created !== 'exists') return true;
+  const raced = await s.meta.getBucket(name);
+  if (raced && raced.owner !== owner) {
+    throw new OssError('BucketAlreadyExists', { ec: '0015-00000104', extra: { BucketName: name } });
   }
-  return { status: 200, headers: { location: `/${name}` } };
-};
+  return false;
+}

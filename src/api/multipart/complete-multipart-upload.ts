@@ -9,6 +9,7 @@ import type { Handler } from '../handler.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
+import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { readSmallBody } from '../read-body.js';
 import {
   loadUpload,
@@ -146,7 +147,11 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
   const upload = await loadUpload(ctx, s);
   const requested = await requestedParts(ctx);
   const object = await complete(ctx, s, upload, requested);
-  const headers = { etag: quoteEtag(object.etag), 'x-oss-hash-crc64ecma': object.crc64 };
+  const headers = {
+    etag: quoteEtag(object.etag),
+    'x-oss-hash-crc64ecma': object.crc64,
+    ...serverSideEncryptionHeaders(object.serverSideEncryption),
+  };
   if (callback) {
     return callbackResponse(
       s,

@@ -10,6 +10,7 @@ import {
   tagsFromHeader,
 } from '../object/object-headers.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
+import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { newUploadId } from './multipart-common.js';
 
 /**
@@ -23,6 +24,7 @@ export const initiateMultipartUpload: Handler = async (ctx, s) => {
   const enc = encodingParam(ctx.params.get('encoding-type'));
   const template = {
     ...contentHeadersFrom(headers, 'application/octet-stream'),
+    serverSideEncryption: serverSideEncryptionFrom(headers),
     acl: objectAclFrom(headers),
     storageClass: storageClassFrom(headers),
     meta: metaFromHeaders(headers),
@@ -40,5 +42,6 @@ export const initiateMultipartUpload: Handler = async (ctx, s) => {
       UploadId: uploadId,
       EncodingType: ctx.params.get('encoding-type') === 'url' ? 'url' : undefined,
     }),
+    serverSideEncryptionHeaders(template.serverSideEncryption),
   );
 };

@@ -1,8 +1,7 @@
 import { xmlResponse } from '../../http/context.js';
-import { renderXml } from '../../http/xml.js';
+import { ossXmlDate, renderXml } from '../../http/xml.js';
 import { encodingParam, maxKeysParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
-import { isoDate } from '../owner.js';
 
 /**
  * ListMultipartUploads: `GET /b/?uploads&prefix&delimiter&key-marker&upload-id-marker&max-uploads&encoding-type`.
@@ -36,7 +35,7 @@ export const listMultipartUploads: Handler = async (ctx, s) => {
       Prefix: enc(prefix),
       MaxUploads: maxUploads,
       IsTruncated: r.isTruncated,
-      Upload: r.uploads.map((u) => ({ Key: enc(u.key), UploadId: u.uploadId, Initiated: isoDate(u.initiated) })),
+      Upload: r.uploads.map((u) => ({ Key: enc(u.key), UploadId: u.uploadId, Initiated: ossXmlDate(u.initiated) })),
       CommonPrefixes: r.commonPrefixes.map((cp) => ({ Prefix: enc(cp) })),
     }),
   );

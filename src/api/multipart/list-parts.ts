@@ -1,9 +1,8 @@
 import { xmlResponse } from '../../http/context.js';
-import { renderXml } from '../../http/xml.js';
+import { ossXmlDate, renderXml } from '../../http/xml.js';
 import { encodingParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
 import { quoteEtag } from '../object/object-headers.js';
-import { isoDate } from '../owner.js';
 import { intParam, loadUpload, MAX_PART_NUMBER } from './multipart-common.js';
 
 /** ListParts: `GET /b/k?uploadId=ID&max-parts&part-number-marker&encoding-type`. */
@@ -29,7 +28,7 @@ export const listParts: Handler = async (ctx, s) => {
       IsTruncated: isTruncated,
       Part: parts.map((p) => ({
         PartNumber: p.partNumber,
-        LastModified: isoDate(p.lastModified),
+        LastModified: ossXmlDate(p.lastModified),
         ETag: quoteEtag(p.etag),
         HashCrc64ecma: p.crc64,
         Size: p.size,

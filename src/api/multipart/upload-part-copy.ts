@@ -1,13 +1,12 @@
 import { OssError } from '../../errors/oss-error.js';
 import { xmlResponse } from '../../http/context.js';
-import { renderXml } from '../../http/xml.js';
+import { ossXmlDate, renderXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
 import { checkConditions } from '../object/conditions.js';
 import { loadSourceBucket, loadSourceObject, parseCopySource } from '../object/copy-source.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { openObjectRange } from '../object/read-object.js';
 import { followSymlink } from '../object/resolve-symlink.js';
-import { isoDate } from '../owner.js';
 import { commitPart, loadUpload, MAX_PART_BYTES, partNumberParam, releaseBlobs } from './multipart-common.js';
 
 const MAX_ATTEMPTS = 5;
@@ -61,7 +60,7 @@ export const uploadPartCopy: Handler = async (ctx, s) => {
     }
     const lastModified = Date.now();
     const etag = await commitPart(s, upload.uploadId, partNumber, written, lastModified);
-    return xmlResponse(renderXml('CopyPartResult', { LastModified: isoDate(lastModified), ETag: quoteEtag(etag) }), {
+    return xmlResponse(renderXml('CopyPartResult', { LastModified: ossXmlDate(lastModified), ETag: quoteEtag(etag) }), {
       etag: quoteEtag(etag),
       'x-oss-hash-crc64ecma': written.crc64,
     });

@@ -14,6 +14,7 @@ import {
   storageClassFrom,
   tagsFromHeader,
 } from './object-headers.js';
+import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
 import { storeBody } from './store-body.js';
 
 function positionParam(raw: string | undefined): number {
@@ -70,6 +71,7 @@ export const appendObject: Handler = async (ctx, s) => {
   // Attributes for a new object, validated whether or not they will be used.
   const creation = {
     ...contentHeadersFrom(headers, 'application/octet-stream'),
+    serverSideEncryption: serverSideEncryptionFrom(headers),
     acl: objectAclFrom(headers),
     storageClass: storageClassFrom(headers),
     meta: metaFromHeaders(headers),
@@ -126,6 +128,7 @@ export const appendObject: Handler = async (ctx, s) => {
       'x-oss-next-append-position': object.size,
       'x-oss-hash-crc64ecma': object.crc64,
       'x-oss-object-type': 'Appendable',
+      ...serverSideEncryptionHeaders(object.serverSideEncryption),
     },
   };
 };

@@ -1,6 +1,6 @@
 import { OssError } from '../../errors/oss-error.js';
 import { xmlResponse } from '../../http/context.js';
-import { renderXml } from '../../http/xml.js';
+import { ossXmlDate, renderXml } from '../../http/xml.js';
 import type { ContentHeaders, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { checkConditions } from './conditions.js';
@@ -16,6 +16,7 @@ import {
 } from './object-headers.js';
 import { fileAlreadyExists } from './put-object.js';
 import { openObjectRange } from './read-object.js';
+import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
 
 type Directive = 'COPY' | 'REPLACE';
 
@@ -75,11 +76,16 @@ export const copyObject: Handler = async (ctx, s) => {
   const requestAcl = headers['x-oss-object-acl'] !== undefined ? objectAclFrom(headers) : undefined;
   const requestClass = headers['x-oss-storage-class'] !== undefined ? storageClassFrom(headers) : undefined;
   const forbidOverwrite = isTrue(headers['x-oss-forbid-overwrite']);
+  // The target's encryption is what this request asks for, whatever the source had (OSS).
+  const serverSideEncryption = serverSideEncryptionFrom(headers);
   const self = source.bucket === dstBucket && source.key === ctx.key;
 
   const srcBucket = await loadSourceBucket(ctx, s, source.bucket);
   for (let attempt = 1; ; attempt++) {
     const src = await loadSourceObject(ctx, s, srcBucket, source);
+    // OSS applies plain If-* headers to the source as well and names them as sent (ali-oss's copy()
+    // sends both the plain header and its x-oss-copy-source- twin; the plain name is reported).
+    checkConditions(headers, src);
     checkConditions(headers, src, 'x-oss-copy-source-');
     if (forbidOverwrite && (self || (await s.meta.getObject(dstBucket, ctx.key)))) throw fileAlreadyExists();
 
@@ -96,6 +102,7 @@ export const copyObject: Handler = async (ctx, s) => {
       acl: requestAcl ?? (self ? src.acl : 'default'),
       storageClass: requestClass ?? src.storageClass,
       ...(requestContent ?? contentHeadersOf(src)),
+      serverSideEncryption,
       meta: requestMeta ?? { ...src.meta },
       tags: requestTags ?? { ...src.tags },
       segments: self || src.type === 'Symlink' ? src.segments : [],
@@ -140,9 +147,10 @@ export const copyObject: Handler = async (ctx, s) => {
     }
 
     const etag = quoteEtag(target.etag);
-    return xmlResponse(
-      renderXml('CopyObjectResult', { ETag: etag, LastModified: new Date(target.lastModified).toISOString() }),
-      { etag, 'x-oss-hash-crc64ecma': target.crc64 },
-    );
+    return xmlResponse(renderXml('CopyObjectResult', { ETag: etag, LastModified: ossXmlDate(target.lastModified) }), {
+      etag,
+      'x-oss-hash-crc64ecma': target.crc64,
+      ...serverSideEncryptionHeaders(serverSideEncryption),
+    });
   }
 };

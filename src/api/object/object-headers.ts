@@ -3,6 +3,7 @@ import type { HeaderBag } from '../../auth/signature-v1.js';
 import { OssError } from '../../errors/oss-error.js';
 import { headerValue } from '../../http/context.js';
 import type { ContentHeaders, ObjectAcl, ObjectRecord } from '../../storage/types.js';
+import { serverSideEncryptionHeaders } from './server-side-encryption.js';
 
 export const MAX_META_BYTES = 8 * 1024;
 export const MAX_OBJECT_BYTES = 5 * 1024 * 1024 * 1024;
@@ -113,6 +114,7 @@ export function objectResponseHeaders(o: ObjectRecord): Record<string, string | 
     'content-encoding': o.contentEncoding,
     'content-language': o.contentLanguage,
     expires: o.expires,
+    ...serverSideEncryptionHeaders(o.serverSideEncryption),
   };
   if (o.type === 'Appendable') h['x-oss-next-append-position'] = o.size;
   const tagCount = Object.keys(o.tags).length;

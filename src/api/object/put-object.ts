@@ -15,6 +15,7 @@ import {
   storageClassFrom,
   tagsFromHeader,
 } from './object-headers.js';
+import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
 import { storeBody } from './store-body.js';
 
 export function fileAlreadyExists(): OssError {
@@ -41,6 +42,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
   const acl = objectAclFrom(headers);
   const storageClass = storageClassFrom(headers);
   const tags = tagsFromHeader(headers['x-oss-tagging']);
+  const serverSideEncryption = serverSideEncryptionFrom(headers);
   // Validate the callback before storing anything.
   const callback = prepareCallback(ctx, s);
   const guard = forbidOverwriteGuard(ctx);
@@ -59,6 +61,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     acl,
     storageClass,
     ...contentHeadersFrom(headers, 'application/octet-stream'),
+    serverSideEncryption,
     meta,
     tags,
     segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
@@ -78,6 +81,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     etag: quoteEtag(object.etag),
     'x-oss-hash-crc64ecma': object.crc64,
     'content-md5': object.contentMd5,
+    ...serverSideEncryptionHeaders(object.serverSideEncryption),
   };
   if (delivery) return callbackResponse(s, delivery, responseHeaders);
   return { status: 200, headers: responseHeaders };

@@ -1,8 +1,8 @@
 import { xmlResponse } from '../../http/context.js';
-import { renderXml } from '../../http/xml.js';
+import { ossXmlDate, renderXml } from '../../http/xml.js';
 import { maxKeysParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
-import { isoDate, ownerXml } from '../owner.js';
+import { ownerXml } from '../owner.js';
 
 export const listBuckets: Handler = async (ctx, s) => {
   const accountId = ctx.principal!.accountId;
@@ -25,7 +25,7 @@ export const listBuckets: Handler = async (ctx, s) => {
         Bucket: page.map((b) => ({
           Name: b.name,
           Location: b.region,
-          CreationDate: isoDate(b.createdAt),
+          CreationDate: ossXmlDate(b.createdAt),
           StorageClass: b.storageClass,
           ExtranetEndpoint: host(b.region),
           IntranetEndpoint: host(`${b.region}-internal`),

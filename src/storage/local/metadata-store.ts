@@ -299,6 +299,7 @@ export class SqliteMetadataStore implements MetadataStore {
       contentEncoding: o.contentEncoding,
       contentLanguage: o.contentLanguage,
       expires: o.expires,
+      serverSideEncryption: o.serverSideEncryption,
     };
     this.stmt(
       `INSERT OR REPLACE INTO objects (bucket, key, type, size, etag, crc64, content_md5, last_modified, acl, storage_class, headers, meta, tags, segments, symlink_target)
