@@ -14,7 +14,7 @@ import type { StoredCallbackSpec } from '../callback/delivery-store.js';
 import { sniff } from '../callback/image-info.js';
 import { type CallbackSpec, parseCallbackParams } from '../callback/parse.js';
 import type { DeliveryOutcome } from '../callback/send.js';
-import { type CallbackVariables, renderCallbackBody } from '../callback/template.js';
+import { type CallbackVariables, RenderedBodyTooLargeError, renderCallbackBody } from '../callback/template.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import type { AccessKey, ObjectRecord } from '../storage/types.js';
@@ -161,9 +161,17 @@ export async function handleCallbackTest(
     return { status: 200, body: { valid: false, error } };
   }
   const variables = await variablesFor(body, req, key, s);
-  const renderedBody = renderCallbackBody(spec.bodyTemplate, spec.bodyType, variables, spec.customVars, {
-    absentNumbersAsNull: s.config.callback.absentNumbersAsNull,
-  });
+  let renderedBody: string;
+  try {
+    renderedBody = renderCallbackBody(spec.bodyTemplate, spec.bodyType, variables, spec.customVars, {
+      absentNumbersAsNull: s.config.callback.absentNumbersAsNull,
+    });
+  } catch (err) {
+    if (!(err instanceof RenderedBodyTooLargeError)) throw err;
+    // An upload with these variables would get 203 CallbackFailed with this message, nothing sent.
+    const error = { code: 'CallbackFailed', ec: '0007-00000203', message: err.message, argumentName: 'callback' };
+    return { status: 200, body: { valid: false, error } };
+  }
   const result: Record<string, unknown> = { valid: true, spec: specView(spec), variables, renderedBody };
   if (body.send === true) {
     const stored: StoredCallbackSpec = {
