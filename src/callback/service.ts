@@ -202,16 +202,22 @@ export class CallbackService {
 
   /**
    * Signs and delivers an already rendered body with this service's settings (timeouts, address policy,
-   * in-flight limit) without recording it: the console's callback tester.
+   * in-flight limit) without recording it: the console's callback tester. `policy` replaces the service's
+   * address policy (the tester's is stricter for keys outside the root account).
    */
-  async deliverUnrecorded(spec: StoredCallbackSpec, rendered: string): Promise<DeliveryOutcome> {
-    return this.deliver(spec, rendered);
+  async deliverUnrecorded(
+    spec: StoredCallbackSpec,
+    rendered: string,
+    policy?: AddressPolicy,
+  ): Promise<DeliveryOutcome> {
+    return this.deliver(spec, rendered, undefined, policy);
   }
 
   private async deliver(
     spec: StoredCallbackSpec,
     rendered: string,
     firstSignature?: Promise<string>,
+    policy: AddressPolicy = this.settings.policy,
   ): Promise<DeliveryOutcome> {
     let outcome: DeliveryOutcome;
     if (this.inFlight >= this.settings.maxInFlight) {
@@ -235,7 +241,7 @@ export class CallbackService {
           publicKeyUrl: url,
           timeoutMs: this.settings.timeoutMs,
           maxResponseBytes: this.settings.maxResponseBytes,
-          policy: this.settings.policy,
+          policy,
           userAgent: this.settings.userAgent,
           ca: this.settings.ca,
           pool: this.pool,
