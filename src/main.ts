@@ -6,6 +6,7 @@ import { openStorage, type Storage } from './backends.js';
 import type { AddressPolicy } from './callback/address-policy.js';
 import { type CallbackKeys, loadOrCreateCallbackKeys, loadOrCreateSharedCallbackKeys } from './callback/keys.js';
 import { CallbackService } from './callback/service.js';
+import { effectiveCallbackPolicy } from './config/callback-policy.js';
 import { type Config, parseAddress } from './config/config.js';
 import { consoleAddressOf } from './console/address.js';
 import { type RunningConsole, startConsole } from './console/server.js';
@@ -68,7 +69,7 @@ export function buildCallbackService(
   logger: Logger,
   endpoint: () => string,
 ): { service: CallbackService; policy: AddressPolicy } {
-  const policy = { denyPrivate: config.callback.denyPrivate, allowLinkLocal: config.callback.allowLinkLocal };
+  const { policy } = effectiveCallbackPolicy(config);
   const service = new CallbackService(
     {
       timeoutMs: config.callback.timeoutMs,

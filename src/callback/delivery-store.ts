@@ -18,9 +18,13 @@ export interface DeliveryRecordInput {
   key: string;
   operation: CallbackVariables['operation'];
   spec: StoredCallbackSpec;
+  /** Kept up to MAX_RECORDED_BODY_BYTES (record-caps.ts), then cut and ended with a visible marker. */
   renderedBody: string;
+  /** Capped as renderedBody. */
   stringToSign: string;
-  /** Response bodies are kept capped (see MAX_RECORDED_BODY_BYTES in send.ts). */
+  /** Which of renderedBody and stringToSign were cut (absent when neither); a cut body cannot be re-sent. */
+  truncated?: ('renderedBody' | 'stringToSign')[];
+  /** Response bodies and per-attempt strings to sign are kept capped too (AttemptRecord.truncated). */
   attempts: AttemptRecord[];
   ok: boolean;
   cause?: FailureCause;

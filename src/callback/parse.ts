@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { invalidArgument, type OssError } from '../errors/oss-error.js';
 import { type AddressPolicy, isAddressAllowed } from './address-policy.js';
 import { type CallbackTarget, parseCallbackUrl } from './callback-url.js';
-import { TemplateSyntaxError, validateTemplate } from './template.js';
+import { MAX_RENDERED_BODY_BYTES, renderedLowerBound, TemplateSyntaxError, validateTemplate } from './template.js';
 
 export { type CallbackTarget, parseCallbackUrl } from './callback-url.js';
 export { type SelectedCallback, selectCallbackTransport } from './select-transport.js';
@@ -96,6 +96,36 @@ function parseTargets(value: unknown, raw: string, policy: AddressPolicy): Callb
   });
 }
 
+const HOST_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/** A Host header value: hostname, IPv4 or [IPv6], with an optional port 1–65535. */
+export function isValidHostHeader(value: string): boolean {
+  const m = /^(\[[^\]]*\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value);
+  if (!m) return false;
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return false;
+  const name = m[1];
+  if (name.startsWith('[')) return isIP(name.slice(1, -1)) === 6;
+  if (isIP(name) === 4) return true;
+  const bare = name.endsWith('.') ? name.slice(0, -1) : name;
+  return bare.length > 0 && bare.length <= 253 && bare.split('.').every((label) => HOST_LABEL.test(label));
+}
+
+/**
+ * Refuses a callback whose body certainly renders past MAX_RENDERED_BODY_BYTES: the template's text and
+ * custom variables alone (system variables counted as empty) are already too large. Call again whenever
+ * custom variables are added (PostObject `x:` fields).
+ */
+export function checkRenderedSize(spec: CallbackSpec): void {
+  if (renderedLowerBound(spec.bodyTemplate, spec.bodyType, spec.customVars) > MAX_RENDERED_BODY_BYTES) {
+    throw fail(
+      'callback',
+      spec.raw.callback,
+      `The callbackBody renders to more than ${MAX_RENDERED_BODY_BYTES} bytes with its variables.`,
+      undefined,
+    );
+  }
+}
+
 function parseAdditionalHeaders(value: unknown, raw: string): Record<string, string> {
   if (value === undefined) return {};
   const bad = (why: string) => fail('callback', raw, `The additionalHeaders is invalid: ${why}`, '0007-00000026');
@@ -138,7 +168,7 @@ export function parseCallbackParams(
   const targets = parseTargets(obj.callbackUrl, raw, opts.policy);
 
   const host = obj.callbackHost;
-  if (host !== undefined && (typeof host !== 'string' || !HEADER_VALUE.test(host))) {
+  if (host !== undefined && (typeof host !== 'string' || (host !== '' && !isValidHostHeader(host)))) {
     throw fail('callback', raw, 'The callbackHost is invalid.', '0007-00000009');
   }
   const body = obj.callbackBody;
@@ -170,5 +200,6 @@ export function parseCallbackParams(
   };
   if (typeof host === 'string' && host !== '') spec.host = host;
   if (callbackVarB64 !== undefined && callbackVarB64 !== '') spec.raw.callbackVar = callbackVarB64;
+  checkRenderedSize(spec);
   return spec;
 }

@@ -10,9 +10,19 @@ import type { CallbackConnectionPool, Lease } from './connection-pool.js';
 import type { CallbackBodyType, CallbackTarget } from './parse.js';
 import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
+import { capBuffer, capText, MAX_RECORDED_BODY_BYTES } from './record-caps.js';
 import { callbackStringToSign, signStringToSign } from './sign.js';
 
-export type FailureCause = 'connect' | 'timeout' | 'status' | 'not-json' | 'too-large' | 'policy' | 'overloaded';
+export type FailureCause =
+  | 'connect'
+  | 'timeout'
+  | 'status'
+  | 'not-json'
+  | 'too-large'
+  | 'policy'
+  | 'overloaded'
+  /** The rendered body passed MAX_RENDERED_BODY_BYTES: nothing was sent. */
+  | 'body-too-large';
 
 export interface AttemptRecord {
   url: string;
@@ -21,15 +31,17 @@ export interface AttemptRecord {
   requestHeaders: Record<string, string>;
   status?: number;
   responseHeaders?: Record<string, string>;
-  /** Capped copy (MAX_RECORDED_BODY_BYTES). */
+  /** Capped copy (MAX_RECORDED_BODY_BYTES), ending with the truncation marker when cut. */
   responseBody?: Buffer;
   latencyMs: number;
   ok: boolean;
   cause?: FailureCause;
   /** The exact 203 message of callback.md section 6. */
   message?: string;
-  /** What was signed for this URL (UTF-8; the body is the rendered template). */
+  /** What was signed for this URL (UTF-8; the body is the rendered template); capped like responseBody. */
   stringToSign?: string;
+  /** Which of `stringToSign` and `responseBody` were cut to MAX_RECORDED_BODY_BYTES. */
+  truncated?: ('stringToSign' | 'responseBody')[];
 }
 
 export interface DeliveryOutcome {
@@ -69,7 +81,7 @@ export interface SendOptions {
 
 /** What the real service sends (from its documented callback request). */
 export const DEFAULT_CALLBACK_USER_AGENT = 'ehttp-client/0.0.1';
-export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
+export { MAX_RECORDED_BODY_BYTES } from './record-caps.js';
 
 export const MESSAGES = {
   connect: 'Error status : -1. OSS can not connect to your callbackUrl, please check it.',
@@ -123,12 +135,19 @@ async function attempt(
     delete requestHeaders[name.toLowerCase()]; // e.g. a User-Agent of the application's choosing replaces ours
     requestHeaders[name] = value;
   }
+  const signed = capText(stringToSign.toString('utf8'));
   const record: AttemptRecord = {
     url: target.url,
     requestHeaders,
     latencyMs: 0,
     ok: false,
-    stringToSign: stringToSign.toString('utf8'),
+    stringToSign: signed.text,
+  };
+  if (signed.truncated) record.truncated = ['stringToSign'];
+  const keepReply = (data: Buffer, more: boolean): Buffer => {
+    const kept = capBuffer(data, more);
+    if (kept.truncated) record.truncated = [...(record.truncated ?? []), 'responseBody'];
+    return kept.data;
   };
   const finish = (fields: Partial<AttemptRecord>) => {
     Object.assign(record, fields);
@@ -209,8 +228,8 @@ async function attempt(
     const responseHeaders = flatHeaders(res.headers);
     Object.assign(record, { status: res.statusCode, responseHeaders });
     if (res.statusCode !== 200) {
-      const { data } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES);
-      return finish({ responseBody: data, cause: 'status', message: MESSAGES.status(res.statusCode) });
+      const { data, over } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES);
+      return finish({ responseBody: keepReply(data, over), cause: 'status', message: MESSAGES.status(res.statusCode) });
     }
     const declared = responseHeaders['content-length'];
     if (declared === undefined || !/^\d+$/.test(declared) || Number(declared) > opts.maxResponseBytes) {
@@ -218,8 +237,7 @@ async function attempt(
       return finish({ cause: 'too-large', message: MESSAGES.tooLarge });
     }
     const { data, over } = await readCapped(res.body, opts.maxResponseBytes);
-    const responseBody =
-      data.length > MAX_RECORDED_BODY_BYTES ? Buffer.from(data.subarray(0, MAX_RECORDED_BODY_BYTES)) : data;
+    const responseBody = keepReply(data, over);
     if (over) return finish({ responseBody, cause: 'too-large', message: MESSAGES.tooLarge });
     if (!isValidJson(data)) return finish({ responseBody, cause: 'not-json', message: MESSAGES.notJson });
     reusable = true; // a complete, successful exchange: the connection may serve the next callback

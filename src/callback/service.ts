@@ -4,9 +4,10 @@ import type { AddressPolicy } from './address-policy.js';
 import { CallbackConnectionPool } from './connection-pool.js';
 import type { DeliveryRecord, DeliveryRecordInput, DeliveryStore, StoredCallbackSpec } from './delivery-store.js';
 import type { CallbackSpec } from './parse.js';
+import { capText } from './record-caps.js';
 import { type DeliveryOutcome, deliverCallback, MESSAGES } from './send.js';
 import { callbackStringToSign, signStringToSign } from './sign.js';
-import { type CallbackVariables, renderCallbackBody } from './template.js';
+import { type CallbackVariables, RenderedBodyTooLargeError, renderCallbackBody } from './template.js';
 
 export interface CallbackSettings {
   /** Per attempt (connect + headers + body). Default 5000. */
@@ -50,6 +51,16 @@ export interface PreparedCallback {
   run(): Promise<DeliveryOutcome>;
 }
 
+/** A delivery whose recorded body was cut (or never rendered) cannot be sent again. */
+export class DeliveryNotResendableError extends Error {
+  constructor(id: string) {
+    super(
+      `Callback delivery ${id} cannot be re-sent: its recorded body is incomplete (truncated or over the size cap)`,
+    );
+    this.name = 'DeliveryNotResendableError';
+  }
+}
+
 export class DeliveryNotFoundError extends Error {
   constructor(id: string) {
     super(`No callback delivery with id ${id}`);
@@ -91,9 +102,15 @@ export class CallbackService {
    * callback that is never run costs only the signature.
    */
   prepare(spec: CallbackSpec, vars: CallbackVariables): PreparedCallback {
-    const rendered = renderCallbackBody(spec.bodyTemplate, spec.bodyType, vars, spec.customVars, {
-      absentNumbersAsNull: this.settings.absentNumbersAsNull,
-    });
+    let rendered: string;
+    try {
+      rendered = renderCallbackBody(spec.bodyTemplate, spec.bodyType, vars, spec.customVars, {
+        absentNumbersAsNull: this.settings.absentNumbersAsNull,
+      });
+    } catch (err) {
+      if (!(err instanceof RenderedBodyTooLargeError)) throw err;
+      return { run: () => this.refuseOversized(spec, vars, err) };
+    }
     const first = spec.targets[0];
     const firstSignature =
       first && signStringToSign(this.deps.privateKey, callbackStringToSign(first.pathAndQuery, Buffer.from(rendered)));
@@ -123,10 +140,51 @@ export class CallbackService {
     };
   }
 
+  /** A callback whose body renders past the cap: nothing is sent; the failure is recorded. */
+  private async refuseOversized(
+    spec: CallbackSpec,
+    vars: CallbackVariables,
+    err: RenderedBodyTooLargeError,
+  ): Promise<DeliveryOutcome> {
+    const outcome: DeliveryOutcome = {
+      ok: false,
+      cause: 'body-too-large',
+      message: err.message,
+      attempts: [],
+      stringToSign: '',
+      renderedBody: '',
+    };
+    const input: DeliveryRecordInput = {
+      requestId: vars.reqId,
+      bucket: vars.bucket,
+      key: vars.object,
+      operation: vars.operation,
+      spec: {
+        targets: spec.targets,
+        bodyType: spec.bodyType,
+        additionalHeaders: spec.additionalHeaders,
+        sni: spec.sni,
+        ...(spec.host === undefined ? {} : { host: spec.host }),
+      },
+      renderedBody: `[not rendered: over ${err.limit} bytes]`,
+      stringToSign: '',
+      truncated: ['renderedBody'],
+      attempts: [],
+      ok: false,
+      cause: 'body-too-large',
+      message: err.message,
+      latencyMs: 0,
+      createdAt: Date.now(),
+    };
+    this.record(input, input, outcome, 0);
+    return outcome;
+  }
+
   /** Re-signs and re-delivers a recorded delivery's rendered body to its recorded targets. */
   async resend(id: string): Promise<{ id: string; outcome: DeliveryOutcome }> {
     const original = await this.deps.deliveries.get(id);
     if (!original) throw new DeliveryNotFoundError(id);
+    if (original.truncated?.includes('renderedBody')) throw new DeliveryNotResendableError(id);
     const { record, outcome } = await this.deliverAndRecord(
       original.spec,
       original.renderedBody,
@@ -144,16 +202,22 @@ export class CallbackService {
 
   /**
    * Signs and delivers an already rendered body with this service's settings (timeouts, address policy,
-   * in-flight limit) without recording it: the console's callback tester.
+   * in-flight limit) without recording it: the console's callback tester. `policy` replaces the service's
+   * address policy (the tester's is stricter for keys outside the root account).
    */
-  async deliverUnrecorded(spec: StoredCallbackSpec, rendered: string): Promise<DeliveryOutcome> {
-    return this.deliver(spec, rendered);
+  async deliverUnrecorded(
+    spec: StoredCallbackSpec,
+    rendered: string,
+    policy?: AddressPolicy,
+  ): Promise<DeliveryOutcome> {
+    return this.deliver(spec, rendered, undefined, policy);
   }
 
   private async deliver(
     spec: StoredCallbackSpec,
     rendered: string,
     firstSignature?: Promise<string>,
+    policy: AddressPolicy = this.settings.policy,
   ): Promise<DeliveryOutcome> {
     let outcome: DeliveryOutcome;
     if (this.inFlight >= this.settings.maxInFlight) {
@@ -177,7 +241,7 @@ export class CallbackService {
           publicKeyUrl: url,
           timeoutMs: this.settings.timeoutMs,
           maxResponseBytes: this.settings.maxResponseBytes,
-          policy: this.settings.policy,
+          policy,
           userAgent: this.settings.userAgent,
           ca: this.settings.ca,
           pool: this.pool,
@@ -218,11 +282,18 @@ export class CallbackService {
     const started = Date.now();
     const outcome = await this.deliver(spec, rendered, how.firstSignature);
     const latencyMs = outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0);
+    const body = capText(rendered);
+    // outcome.stringToSign is the last attempt's, already capped by deliverCallback.
+    const truncated = [
+      ...(body.truncated ? (['renderedBody'] as const) : []),
+      ...(outcome.attempts.at(-1)?.truncated?.includes('stringToSign') ? (['stringToSign'] as const) : []),
+    ];
     const input: DeliveryRecordInput = {
       ...meta,
       spec,
-      renderedBody: rendered,
+      renderedBody: body.text,
       stringToSign: outcome.stringToSign,
+      ...(truncated.length ? { truncated } : {}),
       attempts: outcome.attempts,
       ok: outcome.ok,
       latencyMs,
@@ -231,6 +302,17 @@ export class CallbackService {
       ...(outcome.message === undefined ? {} : { message: outcome.message }),
     };
     if (input.resendOf === undefined) delete input.resendOf;
+    const written = this.record(input, meta, outcome, latencyMs);
+    return { record: how.awaitRecord ? await written : undefined, outcome };
+  }
+
+  /** Writes a delivery record in the background (tracked for flush), then logs the delivery. */
+  private record(
+    input: DeliveryRecordInput,
+    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'resendOf'>,
+    outcome: DeliveryOutcome,
+    latencyMs: number,
+  ): Promise<DeliveryRecord | undefined> {
     const written = this.deps.deliveries.record(input).then(
       (record) => {
         this.log(record, meta, outcome, latencyMs);
@@ -247,7 +329,7 @@ export class CallbackService {
     );
     this.recording.add(written);
     void written.finally(() => this.recording.delete(written));
-    return { record: how.awaitRecord ? await written : undefined, outcome };
+    return written;
   }
 
   private log(

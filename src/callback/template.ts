@@ -28,6 +28,26 @@ export interface CallbackVariables {
 export interface RenderOptions {
   /** Render an absent numeric value as `null` in JSON bodies instead of nothing (the real service emits nothing). */
   absentNumbersAsNull: boolean;
+  /** Largest rendered body in UTF-8 bytes (default MAX_RENDERED_BODY_BYTES); rendering stops as soon as it is passed. */
+  maxBytes?: number;
+}
+
+/**
+ * Largest rendered callback body, in UTF-8 bytes. A template is at most 5 KB, but it may name a variable
+ * many times (`${x:v}` 800 times with a 5 KB variable renders to 4 MB), so the rendered size needs its own
+ * cap. A template that names each variable once renders to well under 64 KiB even when every byte of a
+ * 5 KB callback-var and a 1023-byte key is escaped; 256 KiB leaves four times that.
+ */
+export const MAX_RENDERED_BODY_BYTES = 256 * 1024;
+
+/** The rendered body would exceed the cap (the render stopped there). */
+export class RenderedBodyTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`The callback body exceeds ${limit} bytes once its variables are substituted.`);
+    this.name = 'RenderedBodyTooLargeError';
+    this.limit = limit;
+  }
 }
 
 /** Why a template is malformed. `message` is the text the real service returns (EC 0007-00000105). */
@@ -129,6 +149,7 @@ function systemValue(name: string, v: CallbackVariables): Value | undefined {
  * - JSON: strings via JSON.stringify; `size`, `crc64`, `imageInfo.height`, `imageInfo.width` as bare digits;
  *   an absent number renders as nothing (as the real service does) or `null` with `absentNumbersAsNull`;
  *   an absent string, an unknown system variable or an unsupplied `x:` variable renders `null`.
+ * Throws RenderedBodyTooLargeError as soon as the output passes `opts.maxBytes` (never builds more).
  */
 export function renderCallbackBody(
   template: string,
@@ -138,25 +159,58 @@ export function renderCallbackBody(
   opts: RenderOptions,
 ): string {
   const json = bodyType === 'application/json';
-  let out = '';
+  const limit = opts.maxBytes ?? MAX_RENDERED_BODY_BYTES;
+  const pieces: string[] = [];
+  let bytes = 0;
   for (const seg of segments(template)) {
-    if ('text' in seg) {
-      out += seg.text;
-      continue;
-    }
-    let value: Value | undefined;
-    if (seg.name.startsWith('x:')) {
-      value = Object.hasOwn(custom, seg.name) ? { kind: 'string', value: custom[seg.name] } : undefined;
-    } else {
-      value = systemValue(seg.name, vars);
-    }
-    if (!json) {
-      out += value?.value === undefined ? '' : formEncode(value.value);
-    } else if (value === undefined || value.value === undefined) {
-      out += value?.kind === 'number' && !opts.absentNumbersAsNull ? '' : 'null';
-    } else {
-      out += value.kind === 'number' ? value.value : JSON.stringify(value.value);
-    }
+    const piece = 'text' in seg ? seg.text : renderValue(lookup(seg.name, vars, custom), json, opts);
+    bytes += Buffer.byteLength(piece, 'utf8');
+    if (bytes > limit) throw new RenderedBodyTooLargeError(limit);
+    pieces.push(piece);
   }
-  return out;
+  return pieces.join('');
+}
+
+function lookup(name: string, vars: CallbackVariables, custom: Record<string, string>): Value | undefined {
+  if (name.startsWith('x:')) return Object.hasOwn(custom, name) ? { kind: 'string', value: custom[name] } : undefined;
+  return systemValue(name, vars);
+}
+
+function renderValue(value: Value | undefined, json: boolean, opts: RenderOptions): string {
+  if (!json) return value?.value === undefined ? '' : formEncode(value.value);
+  if (value === undefined || value.value === undefined)
+    return value?.kind === 'number' && !opts.absentNumbersAsNull ? '' : 'null';
+  return value.kind === 'number' ? value.value : JSON.stringify(value.value);
+}
+
+/**
+ * The fewest bytes `template` can render to, knowing only its custom variables (system variables count
+ * as empty): when this passes `limit`, the upload can be refused before anything is stored. Stops
+ * counting once `limit` is passed.
+ */
+export function renderedLowerBound(
+  template: string,
+  bodyType: CallbackBodyType,
+  custom: Record<string, string>,
+  limit: number = MAX_RENDERED_BODY_BYTES,
+): number {
+  const json = bodyType === 'application/json';
+  const sizes = new Map<string, number>();
+  let bytes = 0;
+  for (const seg of segments(template)) {
+    if ('text' in seg) bytes += Buffer.byteLength(seg.text, 'utf8');
+    else if (seg.name.startsWith('x:')) {
+      let size = sizes.get(seg.name);
+      if (size === undefined) {
+        const value: Value | undefined = Object.hasOwn(custom, seg.name)
+          ? { kind: 'string', value: custom[seg.name] }
+          : undefined;
+        size = Buffer.byteLength(renderValue(value, json, { absentNumbersAsNull: false }), 'utf8');
+        sizes.set(seg.name, size);
+      }
+      bytes += size;
+    }
+    if (bytes > limit) return bytes;
+  }
+  return bytes;
 }

@@ -1,4 +1,5 @@
 import type { DeliveryRecord } from '../callback/delivery-store.js';
+import { MAX_RECORDED_BODY_BYTES } from '../callback/record-caps.js';
 
 export function printDeliveryList(list: DeliveryRecord[], out: (line: string) => void): void {
   if (list.length === 0) out('no callback deliveries');
@@ -19,13 +20,25 @@ export function printDelivery(d: DeliveryRecord, out: (line: string) => void): v
   out(`outcome:     ${d.ok ? 'ok' : `failed (${d.cause}): ${d.message}`}`);
   out(`latency:     ${d.latencyMs} ms`);
   out(`body type:   ${d.spec.bodyType}`);
+  const cut = [
+    ...(d.truncated ?? []),
+    ...d.attempts.flatMap((a, i) => (a.truncated ?? []).map((what) => `attempt ${i + 1} ${what}`)),
+  ];
+  if (cut.length)
+    out(`TRUNCATED:   ${cut.join(', ')} (kept up to ${MAX_RECORDED_BODY_BYTES} bytes each; see the marker at the end)`);
   out(`body:        ${d.renderedBody}`);
   out(`signed text: ${JSON.stringify(d.stringToSign)}`);
   for (const [i, a] of d.attempts.entries()) {
     out(
       `attempt ${i + 1}:   POST ${a.url}${a.address ? ` (${a.address})` : ''} → ${a.status ?? '-'} in ${a.latencyMs} ms${a.ok ? '' : ` — ${a.message ?? ''}`}`,
     );
-    if (a.responseBody !== undefined)
-      out(`  response:  ${Buffer.from(a.responseBody).toString('utf8').slice(0, 2000)}`);
+    if (a.responseBody !== undefined) out(`  response:  ${responseText(Buffer.from(a.responseBody).toString('utf8'))}`);
   }
+}
+
+/** The first 2000 characters of a reply, keeping the truncation marker ossd put at its end (if any). */
+function responseText(text: string): string {
+  if (text.length <= 2000) return text;
+  const marker = /\n…\[truncated by ossd: [^\]]*\]$/.exec(text)?.[0] ?? '\n…[shortened for display]';
+  return text.slice(0, 2000) + marker;
 }

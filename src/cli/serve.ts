@@ -1,3 +1,4 @@
+import { effectiveCallbackPolicy } from '../config/callback-policy.js';
 import type { Config } from '../config/config.js';
 import { startServer } from '../main.js';
 
@@ -24,6 +25,8 @@ Paste into your code (ali-oss):
     bucket: 'examplebucket',
   });
   // callbacks are signed with ossd's key: ${endpoint}/callback_pub_key_v1.pem
+
+${effectiveCallbackPolicy(config).summary}
 
 ${running.consoleUrl ? `Console: ${running.consoleUrl}  (sign in with the access key above)` : 'Console: off'}
 `,

@@ -69,8 +69,13 @@ export interface CallbackConfig {
   maxInFlight: number;
   /** Render absent numeric variables as null in JSON bodies (real OSS renders nothing). */
   absentNumbersAsNull: boolean;
-  /** Refuse loopback and private callback addresses, as the real service does. */
+  /** Refuse loopback and private callback addresses, as the real service does (wins over allowPrivate). */
   denyPrivate: boolean;
+  /**
+   * Allow loopback and private callback addresses although ossd listens on a non-loopback address.
+   * Unset/false: allowed only while ossd listens on loopback alone (see config/callback-policy.ts).
+   */
+  allowPrivate: boolean;
   /** Allow link-local and cloud metadata addresses (never by default). */
   allowLinkLocal: boolean;
   /** URL advertised in x-oss-pub-key-url (default <publicEndpoint>/callback_pub_key_v1.pem). */
@@ -100,6 +105,7 @@ export function defaultConfig(): Config {
       maxInFlight: 256,
       absentNumbersAsNull: false,
       denyPrivate: false,
+      allowPrivate: false,
       allowLinkLocal: false,
     },
   };
@@ -194,6 +200,12 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'callback.denyPrivate',
       kind: 'boolean',
       help: 'refuse loopback/private callback addresses like OSS (default false)',
+    },
+    {
+      flag: 'callback-allow-private',
+      path: 'callback.allowPrivate',
+      kind: 'boolean',
+      help: 'allow loopback/private callback addresses when listening beyond loopback (default: only on loopback)',
     },
     {
       flag: 'callback-allow-link-local',

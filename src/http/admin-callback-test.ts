@@ -4,18 +4,25 @@
  * and, when asked, signs and delivers it with the callback service. Test sends are NOT recorded in the
  * delivery log (it stays a log of uploads); the answer carries everything a record would.
  *
+ * Address policy: the tester sends only where an upload could, under the server's callback policy; keys
+ * outside the root account may in addition not reach loopback or private ranges through it (the tester
+ * shows whole replies, error pages included, which an upload never does). A reply body or headers are
+ * shown only for an address that policy allows.
+ *
  * Body: { callback, callbackVar?, bucket?, key?, variables?, send? } — callback and callbackVar as JSON
  * text or base64. Answer (200 whenever the test ran, valid or not):
  *   { valid, error?: { code, ec, message, argumentName }, spec?, variables?, renderedBody?, delivery? }
  */
 import type { IncomingMessage } from 'node:http';
 import { openObjectRange } from '../api/object/read-object.js';
+import { type AddressPolicy, isAddressAllowed } from '../callback/address-policy.js';
 import type { StoredCallbackSpec } from '../callback/delivery-store.js';
 import { sniff } from '../callback/image-info.js';
 import { type CallbackSpec, parseCallbackParams } from '../callback/parse.js';
 import type { DeliveryOutcome } from '../callback/send.js';
-import { type CallbackVariables, renderCallbackBody } from '../callback/template.js';
+import { type CallbackVariables, RenderedBodyTooLargeError, renderCallbackBody } from '../callback/template.js';
 import { OssError } from '../errors/oss-error.js';
+import { ROOT_ACCOUNT_ID } from '../main.js';
 import type { Services } from '../services.js';
 import type { AccessKey, ObjectRecord } from '../storage/types.js';
 import { newRequestId } from './request-id.js';
@@ -112,17 +119,26 @@ async function variablesFor(
   return vars;
 }
 
-function describeDelivery(outcome: DeliveryOutcome) {
-  const attempts = outcome.attempts.map(({ responseBody, ...a }) => ({
+/** The policy of a test send by `key`: the uploads' policy, and no loopback/private outside the root account. */
+export function testerPolicy(key: AccessKey, uploads: AddressPolicy): AddressPolicy {
+  return key.accountId === ROOT_ACCOUNT_ID ? uploads : { ...uploads, denyPrivate: true };
+}
+
+function describeDelivery(outcome: DeliveryOutcome, policy: AddressPolicy) {
+  // Replies are shown only from addresses the caller's policy lets it reach (never from a refused one).
+  const shown = (address: string | undefined) => address !== undefined && isAddressAllowed(address, policy);
+  const attempts = outcome.attempts.map(({ responseBody, responseHeaders, ...a }) => ({
     ...a,
-    ...(responseBody === undefined ? {} : { responseBody: responseBody.toString('utf8') }),
+    ...(responseHeaders === undefined || !shown(a.address) ? {} : { responseHeaders }),
+    ...(responseBody === undefined || !shown(a.address) ? {} : { responseBody: responseBody.toString('utf8') }),
   }));
+  const last = outcome.attempts.at(-1);
   return {
     ok: outcome.ok,
     /** What the uploading client would get: 200 with the reply, or 203 CallbackFailed. */
     uploadStatus: outcome.ok ? 200 : 203,
     ...(outcome.ok
-      ? { reply: outcome.body?.toString('utf8') ?? '' }
+      ? { reply: shown(last?.address) ? (outcome.body?.toString('utf8') ?? '') : '' }
       : { code: 'CallbackFailed', ec: '0007-00000203', message: outcome.message ?? 'Callback failed.' }),
     ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
     latencyMs: outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0),
@@ -152,18 +168,31 @@ export async function handleCallbackTest(
   const callback = asBase64(body.callback, 'callback');
   if (!callback) throw bad('callback is required (the callback JSON, or its base64).');
   const callbackVar = asBase64(body.callbackVar, 'callbackVar');
+  const policy = testerPolicy(key, s.callbacks.policy);
   let spec: CallbackSpec;
   try {
-    spec = parseCallbackParams(callback, callbackVar, { policy: s.callbacks.policy });
+    spec = parseCallbackParams(callback, callbackVar, { policy });
   } catch (err) {
     if (!(err instanceof OssError)) throw err;
     const error = { code: err.code, ec: err.ec, message: err.message, argumentName: err.extra.ArgumentName };
-    return { status: 200, body: { valid: false, error } };
+    const hint =
+      policy !== s.callbacks.policy && err.ec === '0007-00000008'
+        ? 'Only keys of the root account may test callbacks to loopback or private addresses.'
+        : undefined;
+    return { status: 200, body: { valid: false, error: hint ? { ...error, hint } : error } };
   }
   const variables = await variablesFor(body, req, key, s);
-  const renderedBody = renderCallbackBody(spec.bodyTemplate, spec.bodyType, variables, spec.customVars, {
-    absentNumbersAsNull: s.config.callback.absentNumbersAsNull,
-  });
+  let renderedBody: string;
+  try {
+    renderedBody = renderCallbackBody(spec.bodyTemplate, spec.bodyType, variables, spec.customVars, {
+      absentNumbersAsNull: s.config.callback.absentNumbersAsNull,
+    });
+  } catch (err) {
+    if (!(err instanceof RenderedBodyTooLargeError)) throw err;
+    // An upload with these variables would get 203 CallbackFailed with this message, nothing sent.
+    const error = { code: 'CallbackFailed', ec: '0007-00000203', message: err.message, argumentName: 'callback' };
+    return { status: 200, body: { valid: false, error } };
+  }
   const result: Record<string, unknown> = { valid: true, spec: specView(spec), variables, renderedBody };
   if (body.send === true) {
     const stored: StoredCallbackSpec = {
@@ -173,7 +202,8 @@ export async function handleCallbackTest(
       sni: spec.sni,
       ...(spec.host === undefined ? {} : { host: spec.host }),
     };
-    result.delivery = describeDelivery(await s.callbacks.service.deliverUnrecorded(stored, renderedBody));
+    const outcome = await s.callbacks.service.deliverUnrecorded(stored, renderedBody, policy);
+    result.delivery = describeDelivery(outcome, policy);
   }
   return { status: 200, body: result };
 }

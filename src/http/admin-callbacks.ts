@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { DeliveryNotFoundError } from '../callback/service.js';
+import { DeliveryNotFoundError, DeliveryNotResendableError } from '../callback/service.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import type { AccessKey } from '../storage/types.js';
@@ -47,6 +47,8 @@ export async function handleCallbackAdmin(
       } catch (err) {
         if (err instanceof DeliveryNotFoundError)
           return { status: 404, body: { code: 'NoSuchDelivery', message: err.message } };
+        if (err instanceof DeliveryNotResendableError)
+          return { status: 409, body: { code: 'DeliveryNotResendable', message: err.message } };
         throw err;
       }
     }

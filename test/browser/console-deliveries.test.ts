@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: OSS callback templates are written ${…} in plain strings
 /**
  * The console's delivery log in a real browser: an upload with a callback (Node ali-oss) to a real
  * receiver shows up in the live list, the detail shows the request and the response, re-send works.
@@ -92,6 +93,29 @@ describe('console: callback deliveries in a real browser', { timeout: 30_000 }, 
       from: 'receiver',
       n: 2,
     });
+    assert.deepEqual(problems, []);
+  });
+
+  it('marks a delivery whose texts were cut to the record cap', async () => {
+    // 20 × 5000 bytes = 100,000 bytes rendered: delivered whole, recorded up to 64 KiB with a marker.
+    receiver.setBehaviour({ kind: 'json', body: { ok: true } });
+    const put = await putWithCallback(client, 'big-body.txt', Buffer.from('b'), {
+      url: `${receiver.url}/hook`,
+      body: '${x:v}'.repeat(20),
+      customValue: { v: 'c'.repeat(5000) },
+    });
+    assert.equal(put.res.status, 200);
+    await page.click('nav a:text("Callback deliveries")');
+    await page.waitForSelector('tr[data-key="big-body.txt"]');
+    await page.click('tr[data-key="big-body.txt"] a');
+    await page.waitForSelector('[data-testid=delivery-detail] [data-testid=truncated]');
+    assert.match(
+      (await page.textContent('[data-testid=truncated]')) ?? '',
+      /Truncated: renderedBody, stringToSign, attempt 1 stringToSign/,
+    );
+    const body = (await page.textContent('[data-testid=rendered-body]')) ?? '';
+    assert.match(body, /…\[truncated by ossd: first 65536 of 100000 bytes kept\]$/);
+    assert.ok(body.length < 66_000);
     assert.deepEqual(problems, []);
   });
 });

@@ -138,6 +138,42 @@ describe('parseCallbackParams', () => {
     rejects(() => parse({ ...base, callbackHost: 12 }), '0007-00000009');
     rejects(() => parse({ ...base, callbackHost: 'a\r\nb' }), '0007-00000009');
   });
+
+  it('0007-00000009: callbackHost not a hostname[:port], IPv4 or [IPv6] literal', () => {
+    const bad = [
+      'a b',
+      'a.com/x',
+      'a.com:',
+      'a.com:0',
+      'a.com:65536',
+      'a.com:8a',
+      '-a.com',
+      'a..com',
+      '::1',
+      '[::1',
+      '[zz]:80',
+      'user@a.com',
+      'a.com:80:80',
+      `${'a'.repeat(64)}.com`,
+      'é.com',
+      ' a.com',
+    ];
+    for (const host of bad)
+      rejects(() => parse({ ...base, callbackHost: host }), '0007-00000009', {
+        message: 'The callbackHost is invalid.',
+      });
+    const good = [
+      'app.example.com',
+      'app.example.com:8080',
+      'localhost',
+      '10.0.0.1:80',
+      '[::1]',
+      '[2001:db8::1]:443',
+      'my_host.internal',
+      'example.com.',
+    ];
+    for (const host of good) assert.equal(parse({ ...base, callbackHost: host }).host, host);
+  });
   it('0007-00000011: callbackBody missing or empty', () => {
     rejects(() => parse({ callbackUrl: base.callbackUrl }), '0007-00000011');
     rejects(() => parse({ ...base, callbackBody: '' }), '0007-00000011');

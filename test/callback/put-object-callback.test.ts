@@ -245,6 +245,16 @@ describe('PutObject with a callback, end to end with ali-oss and a real applicat
       '0007-00000009',
     ],
     [
+      'a callbackHost with a space',
+      { 'x-oss-callback': b64({ callbackUrl: 'http://127.0.0.1/', callbackHost: 'a b', callbackBody: 'a' }) },
+      '0007-00000009',
+    ],
+    [
+      'a callbackHost with a path',
+      { 'x-oss-callback': b64({ callbackUrl: 'http://127.0.0.1/', callbackHost: 'a.com/x', callbackBody: 'a' }) },
+      '0007-00000009',
+    ],
+    [
       'an empty callbackBody',
       { 'x-oss-callback': b64({ callbackUrl: 'http://127.0.0.1/', callbackBody: '' }) },
       '0007-00000011',

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type CallbackVariables,
+  MAX_RENDERED_BODY_BYTES,
+  RenderedBodyTooLargeError,
   renderCallbackBody,
+  renderedLowerBound,
   TemplateSyntaxError,
   validateTemplate,
 } from '../../src/callback/template.js';
@@ -140,5 +143,47 @@ describe('renderCallbackBody: JSON', () => {
       '{"o":"a\\"b\\\\c\\n\\u0001é日本","x":"</script>\\"","e":"","m":null,"u":null,"v":null,"md5":null}',
     );
     assert.deepEqual(JSON.parse(body).o, 'a"b\\c\n\u0001é日本');
+  });
+});
+
+describe('the rendered body cap', () => {
+  it('renders up to the cap and refuses one byte more', () => {
+    const custom = { 'x:v': 'a'.repeat(1000) };
+    const body = renderCallbackBody('${x:v}'.repeat(10), FORM, vars, custom, { ...real, maxBytes: 10_000 });
+    assert.equal(body.length, 10_000);
+    assert.throws(
+      () => renderCallbackBody('${x:v}'.repeat(10) + '!', FORM, vars, custom, { ...real, maxBytes: 10_000 }),
+      RenderedBodyTooLargeError,
+    );
+    assert.equal(MAX_RENDERED_BODY_BYTES, 256 * 1024);
+  });
+
+  it('stops rendering as soon as the cap is passed (reads the variable only that often)', () => {
+    let reads = 0;
+    const custom: Record<string, string> = {};
+    Object.defineProperty(custom, 'x:v', {
+      enumerable: true,
+      get: () => {
+        reads++;
+        return 'b'.repeat(5000);
+      },
+    });
+    assert.throws(
+      () => renderCallbackBody('${x:v}'.repeat(830), JSON_TYPE, vars, custom, real),
+      (err: unknown) => err instanceof RenderedBodyTooLargeError && err.limit === MAX_RENDERED_BODY_BYTES,
+    );
+    assert.ok(reads <= Math.ceil(MAX_RENDERED_BODY_BYTES / 5002) + 1, `read ${reads} times`);
+  });
+
+  it('counts bytes, not characters, and bounds from below with custom variables only', () => {
+    const custom = { 'x:v': 'é'.repeat(100) };
+    // form: each é is %C3%A9 (6 bytes); json: 2 UTF-8 bytes + quotes.
+    assert.equal(renderedLowerBound('${x:v}-${object}', FORM, custom), 601);
+    assert.equal(renderedLowerBound('${x:v}${size}', JSON_TYPE, custom), 202);
+    assert.equal(renderedLowerBound('${x:missing}', JSON_TYPE, {}), 4);
+    assert.throws(
+      () => renderCallbackBody('${x:v}'.repeat(10), JSON_TYPE, vars, custom, { ...real, maxBytes: 2019 }),
+      RenderedBodyTooLargeError,
+    );
   });
 });

@@ -112,6 +112,21 @@ describe('PostObject with a callback form field', () => {
     assert.equal((await client.get('cb/fail.txt')).content.toString(), 'kept');
   });
 
+  it('refuses before storing a template that x: form fields would render past 256 KiB', async () => {
+    const callback = b64json({ callbackUrl: `${app.url}/amp`, callbackBody: '${x:v}'.repeat(830) });
+    const sent = app.requests.length;
+    const fd = buildForm(
+      [['key', 'cb/amp.txt'], ['callback', callback], ['x:v', 'a'.repeat(5000)], ...v1Fields(client, policyOf([]))],
+      { data: 'amp' },
+    );
+    const r = await postForm(port, fd, { path });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(xmlText(r.text, 'Code'), 'InvalidArgument');
+    assert.match(xmlText(r.text, 'Message') ?? '', /renders to more than 262144 bytes/);
+    await assert.rejects(client.head('cb/amp.txt'), { status: 404 });
+    assert.equal(app.requests.length, sent);
+  });
+
   it('a callback policy condition pins the callback', async () => {
     app.setBehaviour({ kind: 'json' });
     const pinned = b64json({ callbackUrl: `${app.url}/pinned`, callbackBody: 'object=${object}' });

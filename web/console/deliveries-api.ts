@@ -11,6 +11,8 @@ export interface Attempt {
   cause?: string;
   message?: string;
   stringToSign?: string;
+  /** Which texts were cut to the record cap (they end with a "…[truncated by ossd: …]" marker). */
+  truncated?: string[];
 }
 
 export interface Delivery {
@@ -22,6 +24,8 @@ export interface Delivery {
   spec: { targets: { url: string }[]; host?: string; bodyType: string; additionalHeaders: Record<string, string> };
   renderedBody: string;
   stringToSign: string;
+  /** renderedBody and/or stringToSign when cut to the record cap; such a delivery cannot be re-sent. */
+  truncated?: string[];
   attempts: Attempt[];
   ok: boolean;
   cause?: string;

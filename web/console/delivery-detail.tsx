@@ -97,6 +97,16 @@ export function DeliveryDetail({ creds, id }: { creds: Credentials; id: string }
               </p>
             )}
           </div>
+          {(d.truncated?.length || d.attempts.some((a) => a.truncated?.length)) && (
+            <p class="error" data-testid="truncated">
+              Truncated:{' '}
+              {[
+                ...(d.truncated ?? []),
+                ...d.attempts.flatMap((a, i) => (a.truncated ?? []).map((w) => `attempt ${i + 1} ${w}`)),
+              ].join(', ')}{' '}
+              — ossd keeps each body up to 64 KiB in the delivery log; the cut text ends with a marker.
+            </p>
+          )}
           {d.attempts.length === 0 && (
             <div class="card">
               <h5>Body</h5>

@@ -6,7 +6,7 @@ import { authorize } from '../../auth/acl.js';
 import { checkPostPolicy, type LengthRange, parsePostPolicy, verifyPostSignature } from '../../auth/post-policy.js';
 import type { HeaderBag } from '../../auth/signature-v1.js';
 import { enforceStsPolicy } from '../../auth/sts.js';
-import { type CallbackSpec, parseCallbackParams } from '../../callback/parse.js';
+import { type CallbackSpec, checkRenderedSize, parseCallbackParams } from '../../callback/parse.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
 import { validateObjectKey } from '../../http/validate.js';
@@ -112,6 +112,7 @@ export async function preparePostUpload(
   if (callbackB64 !== undefined && callbackB64 !== '') {
     callback = parseCallbackParams(callbackB64, field('callback-var'), { policy: s.callbacks.policy });
     callback.customVars = { ...callback.customVars, ...customVarsFrom(head) };
+    checkRenderedSize(callback);
   }
 
   // Object attributes: the same rules as the PutObject headers, read from the fields.

@@ -10,7 +10,8 @@ import {
   MAX_LIST_LIMIT,
   type StoredCallbackSpec,
 } from '../../callback/delivery-store.js';
-import { type AttemptRecord, type FailureCause, MAX_RECORDED_BODY_BYTES } from '../../callback/send.js';
+import { capText, MAX_RECORDED_BODY_BYTES } from '../../callback/record-caps.js';
+import type { AttemptRecord, FailureCause } from '../../callback/send.js';
 import { GroupCommitter } from './group-commit.js';
 
 interface Row {
@@ -30,6 +31,15 @@ interface Row {
   message: string | null;
   latency_ms: number;
   resend_of: string | null;
+  truncated: string | null;
+}
+
+/** Room for the truncation marker after a capped text (record-caps.ts). */
+const STORED_CAP = MAX_RECORDED_BODY_BYTES + 256;
+
+/** Bounds a text the caller should have capped already: ends it with the marker if it did not. */
+function bounded(text: string): string {
+  return capText(text, STORED_CAP).text;
 }
 
 type StoredAttempt = Omit<AttemptRecord, 'responseBody'> & { responseBody?: string };
@@ -38,7 +48,7 @@ function encodeAttempts(attempts: AttemptRecord[]): string {
   const stored: StoredAttempt[] = attempts.map(({ responseBody, ...rest }) =>
     responseBody === undefined
       ? rest
-      : { ...rest, responseBody: responseBody.subarray(0, MAX_RECORDED_BODY_BYTES).toString('base64') },
+      : { ...rest, responseBody: responseBody.subarray(0, STORED_CAP).toString('base64') },
   );
   return JSON.stringify(stored);
 }
@@ -67,6 +77,7 @@ function fromRow(row: Row): DeliveryRecord {
   if (row.cause !== null) record.cause = row.cause as FailureCause;
   if (row.message !== null) record.message = row.message;
   if (row.resend_of !== null) record.resendOf = row.resend_of;
+  if (row.truncated !== null) record.truncated = JSON.parse(row.truncated) as DeliveryRecord['truncated'];
   return record;
 }
 
@@ -128,17 +139,23 @@ export class SqliteDeliveryStore implements DeliveryStore {
       CREATE INDEX IF NOT EXISTS callback_deliveries_request_id ON callback_deliveries (request_id);
       CREATE INDEX IF NOT EXISTS callback_deliveries_ok ON callback_deliveries (ok, seq);
     `);
+    // Added after the first release: which texts of the record were cut (JSON array), NULL when none.
+    const columns = db.prepare('PRAGMA table_info(callback_deliveries)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'truncated'))
+      db.exec('ALTER TABLE callback_deliveries ADD COLUMN truncated TEXT');
   }
 
   async record(d: DeliveryRecordInput): Promise<DeliveryRecord> {
     const id = randomBytes(8).toString('hex');
     const createdAt = d.createdAt ?? Date.now();
     const encoded = encodeAttempts(d.attempts);
+    const renderedBody = bounded(d.renderedBody);
+    const stringToSign = bounded(d.stringToSign);
     return this.write(() => {
       this.stmt(
         `INSERT INTO callback_deliveries (id, created_at, request_id, bucket, key, operation, spec, rendered_body,
-             string_to_sign, attempts, ok, cause, message, latency_ms, resend_of)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             string_to_sign, attempts, ok, cause, message, latency_ms, resend_of, truncated)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         id,
         createdAt,
@@ -147,24 +164,27 @@ export class SqliteDeliveryStore implements DeliveryStore {
         d.key,
         d.operation,
         JSON.stringify(d.spec),
-        d.renderedBody,
-        d.stringToSign,
+        renderedBody,
+        stringToSign,
         encoded,
         d.ok ? 1 : 0,
         d.cause ?? null,
         d.message ?? null,
         Math.round(d.latencyMs),
         d.resendOf ?? null,
+        d.truncated?.length ? JSON.stringify(d.truncated) : null,
       );
       // What get(id) would return, without reading the row back.
       const record: DeliveryRecord = {
         ...d,
+        renderedBody,
+        stringToSign,
         id,
         createdAt,
         latencyMs: Math.round(d.latencyMs),
         attempts: d.attempts.map((a) =>
-          a.responseBody && a.responseBody.length > MAX_RECORDED_BODY_BYTES
-            ? { ...a, responseBody: Buffer.from(a.responseBody.subarray(0, MAX_RECORDED_BODY_BYTES)) }
+          a.responseBody && a.responseBody.length > STORED_CAP
+            ? { ...a, responseBody: Buffer.from(a.responseBody.subarray(0, STORED_CAP)) }
             : a,
         ),
       };
