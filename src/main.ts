@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ROOT_ACCOUNT_ID } from './auth/root-account.js';
 import { openStorage, type Storage } from './backends.js';
 import type { AddressPolicy } from './callback/address-policy.js';
 import { type CallbackKeys, loadOrCreateCallbackKeys, loadOrCreateSharedCallbackKeys } from './callback/keys.js';
@@ -19,7 +20,7 @@ import { startUploadCollector } from './storage/multipart-gc.js';
 import type { PeriodicJob } from './storage/periodic.js';
 import type { MetadataStore } from './storage/types.js';
 
-export const ROOT_ACCOUNT_ID = '1000000000000001';
+export { ROOT_ACCOUNT_ID };
 
 export interface RootCredentials {
   accessKeyId: string;

@@ -15,6 +15,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { openObjectRange } from '../api/object/read-object.js';
+import { ROOT_ACCOUNT_ID } from '../auth/root-account.js';
 import { type AddressPolicy, isAddressAllowed } from '../callback/address-policy.js';
 import type { StoredCallbackSpec } from '../callback/delivery-store.js';
 import { sniff } from '../callback/image-info.js';
@@ -22,7 +23,6 @@ import { type CallbackSpec, parseCallbackParams } from '../callback/parse.js';
 import type { DeliveryOutcome } from '../callback/send.js';
 import { type CallbackVariables, RenderedBodyTooLargeError, renderCallbackBody } from '../callback/template.js';
 import { OssError } from '../errors/oss-error.js';
-import { ROOT_ACCOUNT_ID } from '../main.js';
 import type { Services } from '../services.js';
 import type { AccessKey, ObjectRecord } from '../storage/types.js';
 import { newRequestId } from './request-id.js';
