@@ -197,8 +197,17 @@ export interface MetadataStore {
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(owner?: string): Promise<BucketRecord[]>;
   updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors'>>): Promise<void>;
-  /** Deletes an empty bucket; 'not-empty' when objects or uploads remain. */
+  /** Deletes an empty bucket and its configuration; 'not-empty' when objects or uploads remain. */
   deleteBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'>;
+  /**
+   * A bucket's configuration documents by name (e.g. `tagging`, `referer`, `policy`, `lifecycle`,
+   * `style/<NAME>`): opaque text (XML or JSON) owned by the feature that stores it. Deleted with the bucket.
+   */
+  getBucketConfig(bucket: string, name: string): Promise<string | undefined>;
+  /** Sets (or with undefined, removes) one configuration document. */
+  putBucketConfig(bucket: string, name: string, value: string | undefined): Promise<void>;
+  /** Configuration documents of a bucket whose names start with `prefix`, by name. */
+  listBucketConfig(bucket: string, prefix: string): Promise<{ name: string; value: string }[]>;
   // objects
   getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   /**

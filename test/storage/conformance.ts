@@ -112,6 +112,45 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
       }
     });
 
+    it('keeps configuration documents per bucket, lists them by prefix and drops them with the bucket', async () => {
+      const b = await open();
+      try {
+        await b.meta.ensureAccount('acc1', 'one');
+        const rec = {
+          owner: 'acc1',
+          acl: 'private' as const,
+          createdAt: 1,
+          region: 'r',
+          storageClass: 'Standard',
+          dataRedundancyType: 'LRS',
+        };
+        await b.meta.createBucket({ ...rec, name: 'cfg1' });
+        await b.meta.createBucket({ ...rec, name: 'cfg2' });
+        assert.equal(await b.meta.getBucketConfig('cfg1', 'policy'), undefined);
+        await b.meta.putBucketConfig('cfg1', 'policy', '{"Version":"1"}');
+        await b.meta.putBucketConfig('cfg1', 'style/small', 'image/resize,w_10');
+        await b.meta.putBucketConfig('cfg1', 'style/big', 'image/resize,w_100');
+        await b.meta.putBucketConfig('cfg2', 'style/other', 'x');
+        await b.meta.putBucketConfig('cfg1', 'policy', '{"Version":"2"}');
+        assert.equal(await b.meta.getBucketConfig('cfg1', 'policy'), '{"Version":"2"}');
+        assert.deepEqual(await b.meta.listBucketConfig('cfg1', 'style/'), [
+          { name: 'style/big', value: 'image/resize,w_100' },
+          { name: 'style/small', value: 'image/resize,w_10' },
+        ]);
+        await b.meta.putBucketConfig('cfg1', 'style/big', undefined);
+        assert.deepEqual(
+          (await b.meta.listBucketConfig('cfg1', '')).map((c) => c.name),
+          ['policy', 'style/small'],
+        );
+        assert.equal(await b.meta.deleteBucket('cfg1'), 'deleted');
+        await b.meta.createBucket({ ...rec, name: 'cfg1' });
+        assert.deepEqual(await b.meta.listBucketConfig('cfg1', ''), [], 'a new bucket of the same name starts empty');
+        assert.equal(await b.meta.getBucketConfig('cfg2', 'style/other'), 'x');
+      } finally {
+        await b.close();
+      }
+    });
+
     it('replaces an object atomically and reports the released blobs', async () => {
       const b = await open();
       try {

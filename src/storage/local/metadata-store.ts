@@ -250,8 +250,42 @@ export class SqliteMetadataStore implements MetadataStore {
       if (this.stmt('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
       if (this.stmt('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
       this.stmt('DELETE FROM buckets WHERE name = ?').run(name);
+      this.stmt('DELETE FROM bucket_config WHERE bucket = ?').run(name);
       return 'deleted';
     });
+  }
+
+  async getBucketConfig(bucket: string, name: string): Promise<string | undefined> {
+    return this.stmt('SELECT value FROM bucket_config WHERE bucket = ? AND name = ?').pluck().get(bucket, name) as
+      | string
+      | undefined;
+  }
+
+  async putBucketConfig(bucket: string, name: string, value: string | undefined): Promise<void> {
+    await this.write(() => {
+      if (value === undefined) this.stmt('DELETE FROM bucket_config WHERE bucket = ? AND name = ?').run(bucket, name);
+      else
+        this.stmt('INSERT OR REPLACE INTO bucket_config (bucket, name, value) VALUES (?, ?, ?)').run(
+          bucket,
+          name,
+          value,
+        );
+    });
+  }
+
+  async listBucketConfig(bucket: string, prefix: string): Promise<{ name: string; value: string }[]> {
+    const upper = prefixSuccessor(prefix);
+    const rows = (
+      upper
+        ? this.stmt(
+            'SELECT name, value FROM bucket_config WHERE bucket = ? AND name >= ? AND name < ? ORDER BY name',
+          ).all(bucket, prefix, upper)
+        : this.stmt('SELECT name, value FROM bucket_config WHERE bucket = ? AND name >= ? ORDER BY name').all(
+            bucket,
+            prefix,
+          )
+    ) as { name: string; value: string }[];
+    return rows;
   }
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {

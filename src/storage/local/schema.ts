@@ -73,6 +73,13 @@ export function migrate(db: Database.Database): void {
       value TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS parts_by_blob ON parts (blob);
+    -- Per-bucket configuration documents (tagging, policy, lifecycle, image styles, …).
+    CREATE TABLE IF NOT EXISTS bucket_config (
+      bucket TEXT NOT NULL,
+      name TEXT NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (bucket, name)
+    ) WITHOUT ROWID;
   `);
   if ((db.pragma('user_version', { simple: true }) as number) < 1) {
     // Every file blob an object references, so garbage collection asks about a page of blobs at a time
