@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // put / get / list / delete against a running ossd with the official ali-oss client.
 //   OSSD_ENDPOINT=http://localhost:18080 OSSD_ACCESS_KEY_ID=... OSSD_ACCESS_KEY_SECRET=... node examples/round-trip.mjs
+// OSSD_BUCKET names the bucket (default examplebucket; created when missing).
 import OSS from 'ali-oss';
+
+// The access key ossd printed at start: OSSD_ACCESS_KEY_ID / OSSD_ACCESS_KEY_SECRET (OSS_ACCESS_KEY_ID /
+// OSS_ACCESS_KEY_SECRET, the OSS documentation's names, work too).
+const accessKeyId = process.env.OSSD_ACCESS_KEY_ID ?? process.env.OSS_ACCESS_KEY_ID;
+const accessKeySecret = process.env.OSSD_ACCESS_KEY_SECRET ?? process.env.OSS_ACCESS_KEY_SECRET;
+if (!accessKeyId || !accessKeySecret) {
+  console.error('Set OSSD_ACCESS_KEY_ID and OSSD_ACCESS_KEY_SECRET to the access key ossd printed at start.');
+  process.exit(2);
+}
 
 const client = new OSS({
   endpoint: process.env.OSSD_ENDPOINT ?? 'http://localhost:18080',
   sldEnable: true,
-  accessKeyId: process.env.OSSD_ACCESS_KEY_ID,
-  accessKeySecret: process.env.OSSD_ACCESS_KEY_SECRET,
+  accessKeyId,
+  accessKeySecret,
   bucket: process.env.OSSD_BUCKET ?? 'examplebucket',
 });
 

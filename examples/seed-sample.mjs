@@ -1,10 +1,10 @@
 // The upload-callback sample from the OSS Node.js documentation ("Upload callbacks"), unchanged except
 // for the client options (pointed at ossd) and the callback URL (pointed at examples/callback-server).
 //
-//   terminal 1:  npm start
+//   terminal 1:  npm start           (its first start creates examplebucket)
 //   terminal 2:  npm run callback-server
-//   terminal 3:  npm run ossd -- bucket create examplebucket
-//                OSS_ACCESS_KEY_ID=<id> OSS_ACCESS_KEY_SECRET=<secret> node examples/seed-sample.mjs
+//   terminal 3:  OSSD_ACCESS_KEY_ID=<id> OSSD_ACCESS_KEY_SECRET=<secret> node examples/seed-sample.mjs
+// Variables: OSSD_ENDPOINT (default http://localhost:18080), CALLBACK_URL (default http://127.0.0.1:9090).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -13,13 +13,22 @@ const OSS = require('ali-oss');
 // biome-ignore lint/style/useNodejsImportProtocol: the documentation sample's own line, kept as is
 const path = require('path');
 
+// The access key ossd printed at start: OSSD_ACCESS_KEY_ID / OSSD_ACCESS_KEY_SECRET (OSS_ACCESS_KEY_ID /
+// OSS_ACCESS_KEY_SECRET, the OSS documentation's names, work too).
+const accessKeyId = process.env.OSSD_ACCESS_KEY_ID ?? process.env.OSS_ACCESS_KEY_ID;
+const accessKeySecret = process.env.OSSD_ACCESS_KEY_SECRET ?? process.env.OSS_ACCESS_KEY_SECRET;
+if (!accessKeyId || !accessKeySecret) {
+  console.error('Set OSSD_ACCESS_KEY_ID and OSSD_ACCESS_KEY_SECRET to the access key ossd printed at start.');
+  process.exit(2);
+}
+
 const client = new OSS({
   // ossd instead of a region: path-style addressing on the local endpoint.
   endpoint: process.env.OSSD_ENDPOINT ?? 'http://localhost:18080',
   sldEnable: true,
   // Obtain access credentials from environment variables.
-  accessKeyId: process.env.OSS_ACCESS_KEY_ID,
-  accessKeySecret: process.env.OSS_ACCESS_KEY_SECRET,
+  accessKeyId,
+  accessKeySecret,
   authorizationV4: true,
   // Specify the name of the bucket.
   bucket: 'examplebucket',

@@ -3,6 +3,7 @@
 // Run by `npm ci` (prepare), before `npm start` and `npm test`, and by ossd when the bundle is missing.
 // Writes into a temporary directory and renames it into place, so concurrent builds never mix files.
 import { chmodSync, cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -29,6 +30,10 @@ try {
   });
   cpSync(path.join(src, 'index.html'), path.join(tmp, 'index.html'));
   cpSync(path.join(src, 'styles.css'), path.join(tmp, 'styles.css'));
+  // The ali-oss browser build the console uploads with: copied in, so an installed ossd (without
+  // ali-oss, a development dependency) serves it too.
+  const aliOss = path.dirname(createRequire(import.meta.url).resolve('ali-oss/package.json'));
+  cpSync(path.join(aliOss, 'dist', 'aliyun-oss-sdk.min.js'), path.join(tmp, 'aliyun-oss-sdk.min.js'));
   const old = `${dist}.old-${process.pid}`;
   if (existsSync(dist)) renameSync(dist, old);
   try {

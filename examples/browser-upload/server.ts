@@ -1,14 +1,15 @@
 /**
  * Runs the browser-upload application server:
- *   OSSD_ENDPOINT=http://localhost:18080 OSS_ACCESS_KEY_ID=… OSS_ACCESS_KEY_SECRET=… npm run browser-upload
+ *   OSSD_ENDPOINT=http://localhost:18080 OSSD_ACCESS_KEY_ID=… OSSD_ACCESS_KEY_SECRET=… npm run browser-upload
+ * (OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET work too)
  * then open the printed URL, pick a file and upload.
  */
 import { startBrowserUploadApp } from './app.js';
 
-const accessKeyId = process.env.OSS_ACCESS_KEY_ID;
-const accessKeySecret = process.env.OSS_ACCESS_KEY_SECRET;
+const accessKeyId = process.env.OSSD_ACCESS_KEY_ID ?? process.env.OSS_ACCESS_KEY_ID;
+const accessKeySecret = process.env.OSSD_ACCESS_KEY_SECRET ?? process.env.OSS_ACCESS_KEY_SECRET;
 if (!accessKeyId || !accessKeySecret) {
-  console.error('Set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (the key ossd printed at start).');
+  console.error('Set OSSD_ACCESS_KEY_ID and OSSD_ACCESS_KEY_SECRET to the access key ossd printed at start.');
   process.exit(2);
 }
 const app = await startBrowserUploadApp({

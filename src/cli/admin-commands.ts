@@ -1,17 +1,10 @@
 import { BUCKET_ACLS } from '../auth/acl.js';
+import { ROOT_ACCOUNT_ID } from '../auth/root-account.js';
+import { ensureRootCredentials, randomKeyId, randomSecret } from '../auth/root-credentials.js';
+import { openStorage } from '../backends.js';
 import type { Config } from '../config/config.js';
 import { parseAddress } from '../config/config.js';
 import { validateBucketName } from '../http/validate.js';
-import {
-  buildCallbackService,
-  ensureRootCredentials,
-  loadCallbackKeys,
-  openStorage,
-  ROOT_ACCOUNT_ID,
-  randomKeyId,
-  randomSecret,
-} from '../main.js';
-import { createLogger } from '../observability/logger.js';
 import type { BucketAcl } from '../storage/types.js';
 import { printDelivery, printDeliveryList } from './print-deliveries.js';
 import { runStsCommand } from './sts-command.js';
@@ -114,6 +107,9 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
       if (sub === 'resend' && arg) {
         const { port } = parseAddress(config.address);
         const endpoint = config.publicEndpoint ?? `${config.tlsCert ? 'https' : 'http'}://localhost:${port}`;
+        // Loaded only here: the callback sender pulls in the HTTP client and the server's wiring.
+        const { buildCallbackService, loadCallbackKeys } = await import('../main.js');
+        const { createLogger } = await import('../observability/logger.js');
         const logger = createLogger('silent');
         const { service } = buildCallbackService(
           config,

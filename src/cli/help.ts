@@ -25,14 +25,31 @@ const GROUPS: [string, (flag: string) => boolean][] = [
   ['Logging', () => true],
 ];
 
-/** Server options grouped, each with its environment variable. */
+const WIDTH = 80;
+
+/** `text` word-wrapped to the terminal width: the first line indented by `indent`, the others by `hang`. */
+export function wrap(text: string, indent: number, hang = indent, width = WIDTH): string {
+  const lines: string[] = [];
+  let line = '';
+  const pad = () => ' '.repeat(lines.length ? hang : indent);
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && pad().length + line.length + 1 + word.length > width) {
+      lines.push(pad() + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(pad() + line);
+  return lines.join('\n');
+}
+
+/** Server options grouped, each with its environment variable and its description below. */
 function settingsHelp(): string {
   const seen = new Set<string>();
   return GROUPS.map(([title, member]) => {
     const lines = SETTINGS.filter((s) => !seen.has(s.flag) && member(s.flag)).map((s) => {
       seen.add(s.flag);
       const env = `OSSD_${s.flag.toUpperCase().replace(/-/g, '_')}`;
-      return `  --${s.flag.padEnd(36)}${s.help}\n  ${''.padEnd(38)}env ${env}`;
+      return `  ${`--${s.flag}`.padEnd(36)}env ${env}\n${wrap(s.help, 6)}`;
     });
     return lines.length ? `${title}:\n${lines.join('\n')}` : '';
   })
@@ -40,38 +57,61 @@ function settingsHelp(): string {
     .join('\n\n');
 }
 
+/** A command with its description below it, both fitted to the terminal. */
+function command(usage: string, description: string): string {
+  return `${wrap(usage, 2, 4)}\n${wrap(description, 6)}`;
+}
+
 export function helpText(): string {
-  const flags = settingsHelp();
-  return `ossd — a self-hosted object store speaking the Alibaba Cloud OSS API, with upload callbacks
+  const commands = [
+    command('ossd serve [options]', 'run the server (in a checkout: npm start -- [options])'),
+    command('ossd keys create [--account ID] | list | delete ID', 'manage access keys (root account by default)'),
+    command(
+      'ossd bucket create NAME [--acl ACL] [--account ID] | list | delete NAME',
+      'manage buckets (owned by the root account by default; ACL private|public-read|public-read-write)',
+    ),
+    command(
+      'ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N]',
+      'recent callback deliveries, newest first',
+    ),
+    command('ossd callbacks show ID [--json]', 'one delivery: request, signature input, response, latency'),
+    command('ossd callbacks resend ID', 'sign and deliver the recorded callback again'),
+    command(
+      'ossd sts issue [--duration SECONDS] [--bucket B] [--prefix P ...] [--action A ...] [--policy JSON|@FILE]',
+      'temporary credentials (STS.… key, SecurityToken, Expiration) for --account (root by default), ' +
+        'optionally limited; see docs/sts.md',
+    ),
+    command(
+      'ossd migrate --to-metadata URL --to-blobs URL',
+      'copy this deployment (--data, or --metadata/--blobs) into other stores, e.g. PostgreSQL + S3; ' +
+        'verified, resumable',
+    ),
+    command('ossd version', 'the version of ossd (also --version)'),
+    command('ossd help', 'this text'),
+  ].join('\n');
+  return `ossd — a self-hosted object store speaking the Alibaba Cloud OSS API,
+with upload callbacks
 
 Usage:
-  ossd serve [options]                  run the server (npm start -- [options])
-  ossd keys create [--account ID] | list | delete ID
-                                        manage access keys (root account by default)
-  ossd bucket create NAME [--acl ACL] [--account ID] | list | delete NAME
-                                        manage buckets (owned by the root account by default;
-                                        ACL private|public-read|public-read-write)
-  ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N]
-  ossd callbacks show ID [--json]       one delivery: request, signature input, response, latency
-  ossd callbacks resend ID              sign and deliver the recorded callback again
-  ossd sts issue [--duration SECONDS] [--bucket B] [--prefix P ...] [--action A ...] [--policy JSON|@FILE]
-                                        temporary credentials (STS.… key, SecurityToken, Expiration) for
-                                        --account (root by default), optionally limited; see docs/sts.md
-  ossd migrate --to-metadata URL --to-blobs URL
-                                        copy this deployment (--data, or --metadata/--blobs) into
-                                        other stores, e.g. PostgreSQL + S3; verified, resumable
-  ossd help                             this text
+${commands}
 
-Server options — each also read from its OSSD_* environment variable; a JSON --config FILE
-(env OSSD_CONFIG, keys as in src/config/config.ts) is read first, flags win:
+Server options — each also read from its OSSD_* environment variable; a JSON
+--config FILE (env OSSD_CONFIG, keys as in docs/configuration.md) is read
+first, flags win:
 
-${flags}
+${settingsHelp()}
 
 Credentials:
-  OSSD_ROOT_ACCESS_KEY_ID / OSSD_ROOT_ACCESS_KEY_SECRET set the root access key; otherwise one is
-  generated on first start, stored in the data directory, and its secret printed once.
+${wrap(
+  'OSSD_ROOT_ACCESS_KEY_ID / OSSD_ROOT_ACCESS_KEY_SECRET set the root access key; otherwise one is ' +
+    'generated on first start, stored in the data directory, and its secret printed once.',
+  2,
+)}
 
-Admin commands (keys, bucket, callbacks, sts) work on the data directory directly (--data / OSSD_DATA),
-whether or not the server is running.
+${wrap(
+  'Admin commands (keys, bucket, callbacks, sts) work on the data directory directly (--data / OSSD_DATA), ' +
+    'whether or not the server is running.',
+  0,
+)}
 `;
 }

@@ -3,14 +3,13 @@
 import './threadpool.js';
 import { parseArgs } from 'node:util';
 import { loadConfig, SETTINGS } from '../config/config.js';
-import { runAdminCommand } from './admin-commands.js';
 import { helpText } from './help.js';
-import { runMigrate } from './migrate.js';
-import { serve } from './serve.js';
+import { packageVersion } from './version.js';
 
 const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
   bucket: { type: 'string' },
   key: { type: 'string' },
   failed: { type: 'boolean' },
@@ -45,9 +44,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText());
     return 0;
   }
+  if (values.version || command === 'version') {
+    process.stdout.write(`ossd ${packageVersion()}\n`);
+    return 0;
+  }
   const config = loadConfig(values as Record<string, string | boolean | string[] | undefined>);
-  if (command === 'serve') return serve(config);
-  if (command === 'migrate') return runMigrate(config, values);
+  // Each command loads only its own modules: `ossd keys list` never loads the HTTP server.
+  if (command === 'serve') return (await import('./serve.js')).serve(config);
+  if (command === 'migrate') return (await import('./migrate.js')).runMigrate(config, values);
+  const { runAdminCommand } = await import('./admin-commands.js');
   return runAdminCommand(command, rest, values as Record<string, string | boolean | undefined>, config);
 }
 

@@ -1,6 +1,7 @@
 import { effectiveCallbackPolicy } from '../config/callback-policy.js';
 import type { Config } from '../config/config.js';
 import { startServer } from '../main.js';
+import { EXAMPLE_BUCKET, ensureExampleBucket } from './example-bucket.js';
 
 /** `ossd serve`: start, print how to connect, shut down gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
@@ -10,11 +11,18 @@ export async function serve(config: Config): Promise<number> {
     ? `  AccessKeySecret: ${root.accessKeySecret}   (generated now; shown only this once)`
     : '  AccessKeySecret: (as configured, or the one printed at first start)';
   const snippetSecret = root.generated ? root.accessKeySecret : '<your secret>';
+  const example = await ensureExampleBucket(running.services.meta, config.region);
+  const bucketLine = {
+    created: `Created bucket ${EXAMPLE_BUCKET} (private, owned by the root account) for the snippet below.`,
+    exists: `Bucket ${EXAMPLE_BUCKET} exists; the snippet below uses it.`,
+    missing: `The snippet below uses bucket ${EXAMPLE_BUCKET}; create it first:\n  ossd bucket create ${EXAMPLE_BUCKET} ${config.metadata ? '--metadata …' : `--data ${config.data}`}`,
+  }[example];
   process.stdout.write(
     `ossd is serving ${endpoint}  (data: ${config.data})
   AccessKeyId:     ${root.accessKeyId}
 ${secretLine}
 
+${bucketLine}
 Paste into your code (ali-oss):
   const OSS = require('ali-oss');
   const client = new OSS({
@@ -22,7 +30,7 @@ Paste into your code (ali-oss):
     sldEnable: true,
     accessKeyId: '${root.accessKeyId}',
     accessKeySecret: '${snippetSecret}',
-    bucket: 'examplebucket',
+    bucket: '${EXAMPLE_BUCKET}',
   });
   // callbacks are signed with ossd's key: ${endpoint}/callback_pub_key_v1.pem
 

@@ -9,8 +9,10 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** web/dist: the bundled console (git-ignored; built by scripts/build-console.mjs). */
 export const DIST_DIR = path.join(REPO, 'web', 'dist');
 
-/** The ali-oss browser build, served as is from node_modules. */
+/** The ali-oss browser build, served as is: the copy in web/dist, else the one in node_modules. */
 export function aliOssBrowserSdk(): string | undefined {
+  const copy = path.join(DIST_DIR, 'aliyun-oss-sdk.min.js');
+  if (existsSync(copy)) return copy;
   try {
     const pkg = createRequire(import.meta.url).resolve('ali-oss/package.json');
     const file = path.join(path.dirname(pkg), 'dist', 'aliyun-oss-sdk.min.js');

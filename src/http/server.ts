@@ -176,7 +176,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     s.metrics.latency.observe({ operation }, seconds);
     if (ctx?.bytesIn) s.metrics.bytesIn.inc({ operation }, ctx.bytesIn);
     if (bytesOut) s.metrics.bytesOut.inc({ operation }, bytesOut);
-    s.logger.info(
+    // Health probes arrive every few seconds from load balancers and orchestrators: debug, not info.
+    s.logger[operation === 'Health' ? 'debug' : 'info'](
       {
         reqId: requestId,
         op: operation,
