@@ -200,7 +200,13 @@ export type RouteFn = (req: IncomingMessage, res: ServerResponse, s: Services) =
 
 /** An HTTP(S) listener (TLS when configured) running `route` for each request, with graceful shutdown. */
 export function createServer(s: Services, route: RouteFn = handleRequest): Server {
+  // Responses not yet finished, so that close() can tell their clients not to reuse the connection.
+  const inFlight = new Set<ServerResponse>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    // A request that arrives on a kept-alive connection after close() is served, then the connection ends.
+    if (!server.listening) res.shouldKeepAlive = false;
     // Graceful shutdown: server.close() only closes connections idle at that moment, so a keep-alive
     // connection whose request was in flight would hold close() open for keepAliveTimeout. Close it
     // as soon as its response is done.
@@ -217,6 +223,15 @@ export function createServer(s: Services, route: RouteFn = handleRequest): Serve
     s.config.tlsCert && s.config.tlsKey
       ? createHttpsServer({ cert: readFileSync(s.config.tlsCert), key: readFileSync(s.config.tlsKey) }, handler)
       : createHttpServer(handler);
+  // Graceful shutdown: a response still to be sent (an upload in progress) says `Connection: close`, and Node
+  // ends its connection once the response is written. Without it the client would be told keep-alive, reuse
+  // the connection for its next request and see it cut (socket hang up / premature close).
+  const close = server.close.bind(server);
+  server.close = (callback?: (err?: Error) => void) => {
+    for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+    close(callback);
+    return server;
+  };
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
