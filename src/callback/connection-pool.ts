@@ -9,8 +9,9 @@
  * Idle connections close after a few seconds (undici's keep-alive timeout), idle lists after a while,
  * and each list and the number of lists are capped.
  */
-import { Client } from 'undici';
+import type { Client } from 'undici';
 import { type PinnedConnectOptions, pinnedConnector } from './pinned-connect.js';
+import { undici } from './undici.js';
 
 export interface PoolSettings {
   /** Connect timeout and response timeouts are derived from the attempt timeout. */
@@ -64,7 +65,7 @@ export class CallbackConnectionPool {
     let client = entry.idle.pop();
     const reused = client !== undefined;
     if (!client) {
-      client = new Client(origin, {
+      client = new (undici().Client)(origin, {
         connect: pinnedConnector({ ...connect, connectTimeoutMs: settings.timeoutMs }),
         headersTimeout: settings.timeoutMs + 1000,
         bodyTimeout: settings.timeoutMs + 1000,

@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client, type Dispatcher } from 'undici';
+import type { Client, Dispatcher } from 'undici';
 import { type AddressPolicy, CallbackAddressError, type LookupAll, resolveChecked } from './address-policy.js';
 import type { CallbackConnectionPool, Lease } from './connection-pool.js';
 import type { CallbackBodyType, CallbackTarget } from './parse.js';
@@ -12,6 +12,7 @@ import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
 import { capBuffer, capText, MAX_RECORDED_BODY_BYTES } from './record-caps.js';
 import { callbackStringToSign, signStringToSign } from './sign.js';
+import { loadUndici } from './undici.js';
 
 export type FailureCause =
   | 'connect'
@@ -121,6 +122,8 @@ async function attempt(
   opts: SendOptions,
   signature?: Promise<string>,
 ): Promise<{ record: AttemptRecord; reply?: Buffer }> {
+  // Before the clock starts: the first callback of a process loads the HTTP client.
+  const { Client } = await loadUndici();
   const started = performance.now();
   const stringToSign = callbackStringToSign(target.pathAndQuery, body);
   const requestHeaders: Record<string, string> = {

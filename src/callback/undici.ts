@@ -1,0 +1,23 @@
+/**
+ * undici, the callback sender's HTTP client, loaded on the first callback rather than at start: it is
+ * the largest module ossd uses (~20 MiB of resident memory), and many deployments never send a callback.
+ */
+import type * as Undici from 'undici';
+
+let loaded: typeof Undici | undefined;
+let loading: Promise<typeof Undici> | undefined;
+
+export async function loadUndici(): Promise<typeof Undici> {
+  if (loaded) return loaded;
+  loading ??= import('undici').then((m) => {
+    loaded = m;
+    return m;
+  });
+  return loading;
+}
+
+/** undici once loadUndici() has resolved (the connection pool is only used after it has). */
+export function undici(): typeof Undici {
+  if (!loaded) throw new Error('undici is used before loadUndici() resolved');
+  return loaded;
+}
