@@ -10,8 +10,10 @@ let loading: Promise<typeof Undici> | undefined;
 export async function loadUndici(): Promise<typeof Undici> {
   if (loaded) return loaded;
   loading ??= import('undici').then((m) => {
-    loaded = m;
-    return m;
+    // undici is CommonJS: its exports are the namespace's default (named exports exist only under Node's
+    // own loader, not in the esbuild bundle of dist/).
+    loaded = (m as unknown as { default?: typeof Undici }).default ?? m;
+    return loaded;
   });
   return loading;
 }

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { REPO } from '../helpers/spawn-ossd.js';
+import OSS from 'ali-oss';
+import { startCallbackReceiver } from '../helpers/callback-receiver.js';
+import { freePort, REPO } from '../helpers/spawn-ossd.js';
 
 const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -67,6 +70,66 @@ describe('the ossd command', () => {
       const h = run('npx', ['--no-install', 'ossd', 'help']);
       assert.equal(h.code, 0, h.stderr);
       assert.equal(h.stdout, fromSource('help').stdout);
+    });
+
+    it('the compiled server serves uploads with callbacks, the console and metrics', async () => {
+      const data = mkdtempSync(path.join(os.tmpdir(), 'ossd-dist-'));
+      const port = await freePort();
+      const env = {
+        ...cleanEnv(),
+        OSSD_ROOT_ACCESS_KEY_ID: 'distKeyId0001',
+        OSSD_ROOT_ACCESS_KEY_SECRET: 'distSecret0000000000000001',
+      };
+      const child = spawn(
+        process.execPath,
+        ['dist/cli/main.js', 'serve', '--address', `127.0.0.1:${port}`, '--data', data],
+        {
+          cwd: REPO,
+          env: { ...env, OSSD_LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const app = await startCallbackReceiver({ kind: 'json', body: { Status: 'OK', via: 'dist' } });
+      try {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c;
+        });
+        child.stderr.on('data', (c: Buffer) => {
+          out += c;
+        });
+        const deadline = Date.now() + 30_000;
+        while (!out.includes('Paste into your code') && Date.now() < deadline && child.exitCode === null) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.match(out, /Paste into your code/);
+        const client = new OSS({
+          endpoint: `http://localhost:${port}`,
+          sldEnable: true,
+          accessKeyId: 'distKeyId0001',
+          accessKeySecret: 'distSecret0000000000000001',
+          bucket: 'examplebucket',
+        } as OSS.Options);
+        const put = (await client.put('cb.txt', Buffer.from('compiled'), {
+          callback: { url: `${app.url}/cb`, body: 'object=${object}' },
+        } as OSS.PutObjectOptions)) as { res: { status: number }; data: unknown };
+        assert.equal(put.res.status, 200);
+        assert.deepEqual(put.data, { Status: 'OK', via: 'dist' });
+        assert.equal(app.requests.at(-1)?.body.toString(), 'object=cb.txt');
+        const sdk = await fetch(`http://127.0.0.1:${port + 1}/-/console/vendor/aliyun-oss-sdk.min.js`);
+        assert.equal(sdk.status, 200);
+        assert.ok((await sdk.arrayBuffer()).byteLength > 100_000);
+        const page = await fetch(`http://127.0.0.1:${port + 1}/-/console/`);
+        assert.equal(page.status, 200);
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/-/metrics`)).text();
+        assert.match(metrics, /ossd_requests_total\{operation="PutObject",status="200"\} 1/);
+      } finally {
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0);
+        await app.close();
+        rmSync(data, { recursive: true, force: true });
+      }
     });
   });
 });
