@@ -105,7 +105,7 @@ describe('the npm package', () => {
     );
     prebuilt.server.close();
     assert.equal(install.code, 0, install.out);
-    assert.equal(prebuilt.served(), 1, 'better-sqlite3 took the local binary');
+    assert.ok(prebuilt.served() >= 1, `better-sqlite3 took the local binary: ${install.out}`);
     const ossd = path.join(prefix, 'bin', 'ossd');
 
     const help = await run(ossd, ['help'], packDir, 30_000);
