@@ -26,7 +26,7 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function startToHealthy(args: string[], data: string): Promise<{ ms: number; rss: number }> {
+async function startToHealthy(args: string[], data: string): Promise<{ ms: number; cpu: number; rss: number }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [...args, 'serve', '--address', `127.0.0.1:${port}`, '--data', data], {
@@ -46,19 +46,33 @@ async function startToHealthy(args: string[], data: string): Promise<{ ms: numbe
       await new Promise((r) => setTimeout(r, 10));
     }
     const ms = performance.now() - t0;
+    const cpu = cpuMs(child.pid ?? 0);
     await new Promise((r) => setTimeout(r, 2000));
-    return { ms, rss: rssMiB(child.pid ?? 0) };
+    return { ms, cpu, rss: rssMiB(child.pid ?? 0) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
 }
 
-function cliCall(args: string[], data: string): number {
+/** Wall and CPU (user + system) milliseconds of one `ossd keys list`, through /usr/bin/time. */
+function cliCall(args: string[], data: string): { ms: number; cpu: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [...args, 'keys', 'list', '--data', data], { cwd: REPO, env, stdio: 'ignore' });
-  if (r.status !== 0) throw new Error(`keys list exited ${r.status}`);
-  return performance.now() - t0;
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args, 'keys', 'list', '--data', data], {
+    cwd: REPO,
+    env,
+    encoding: 'utf8',
+  });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`keys list exited ${r.status}: ${r.stderr}`);
+  const [user, sys] = r.stderr.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
+  return { ms, cpu: (user + sys) * 1000 };
+}
+
+/** CPU (user + system) milliseconds a process has used so far. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -74,18 +88,23 @@ for (const [mode, args] of Object.entries(MODES)) {
   const data = mkdtempSync(path.join(os.tmpdir(), 'ossd-startup-'));
   try {
     const starts: number[] = [];
+    const startCpu: number[] = [];
     const rss: number[] = [];
     const cli: number[] = [];
+    const cliCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const s = await startToHealthy(args, data);
       starts.push(s.ms);
+      startCpu.push(s.cpu);
       rss.push(s.rss);
-      cli.push(cliCall(args, data));
+      const c = cliCall(args, data);
+      cli.push(c.ms);
+      cliCpu.push(c.cpu);
     }
+    const f = (xs: number[]) => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)})`;
     console.log(
-      `${mode.padEnd(9)} start→healthy median ${median(starts).toFixed(0)} ms (min ${Math.min(...starts).toFixed(0)})` +
-        `  keys list median ${median(cli).toFixed(0)} ms (min ${Math.min(...cli).toFixed(0)})` +
-        `  idle RSS median ${median(rss).toFixed(1)} MiB`,
+      `${mode.padEnd(9)} start→healthy wall ${f(starts)}, CPU ${f(startCpu)} | keys list wall ${f(cli)},` +
+        ` CPU ${f(cliCpu)} | idle RSS median ${median(rss).toFixed(1)} MiB`,
     );
   } finally {
     rmSync(data, { recursive: true, force: true });
