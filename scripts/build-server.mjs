@@ -32,7 +32,9 @@ try {
     target: 'node20',
     external: ['better-sqlite3'],
     // CommonJS dependencies (pino, prom-client, busboy, …) call require() for Node's own modules.
-    banner: { js: "import { createRequire as __ossdRequire } from 'node:module'; const require = __ossdRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __ossdRequire } from 'node:module'; const require = __ossdRequire(import.meta.url);",
+    },
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,
