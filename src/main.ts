@@ -12,6 +12,7 @@ import { type RunningConsole, startConsole } from './console/server.js';
 import { createServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { type RunningMetricsListener, startMetricsListener } from './observability/metrics-listener.js';
 import type { Services } from './services.js';
 import { collectOrphanBlobs } from './storage/gc.js';
 import { LocalBlobStore } from './storage/local/blob-store.js';
@@ -116,6 +117,8 @@ export interface RunningServer {
   /** The console's port and URL (…/-/console/); undefined when it is off or its derived port was busy. */
   consolePort?: number;
   consoleUrl?: string;
+  /** The port of the dedicated --metrics-address listener, when there is one. */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -158,10 +161,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const scheme = config.tlsCert ? 'https' : 'http';
   if (!endpoint) endpoint = `${scheme}://localhost:${actual}`;
   let webConsole: RunningConsole | undefined;
+  let metricsListener: RunningMetricsListener | undefined;
   try {
     webConsole = consoleAddress && (await startConsole(services, consoleAddress));
+    metricsListener = await startMetricsListener(services);
   } catch (err) {
     server.close();
+    await webConsole?.close();
     await uploadCollector.stop();
     await storage.meta.close();
     throw err;
@@ -176,6 +182,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           server.closeIdleConnections();
         }),
         webConsole?.close(),
+        metricsListener?.close(),
       ]);
       await uploadCollector.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
@@ -192,6 +199,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     services,
     consolePort: webConsole?.port,
     consoleUrl: webConsole?.url,
+    metricsPort: metricsListener?.port,
     close,
   };
 }

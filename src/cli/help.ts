@@ -6,6 +6,7 @@ const GROUPS: [string, (flag: string) => boolean][] = [
     (f) =>
       ['address', 'public-endpoint', 'vhost-domain', 'region', 'tls-cert', 'tls-key', 'console-address'].includes(f),
   ],
+  ['Metrics', (f) => f.startsWith('metrics-')],
   ['Storage', (f) => ['data', 'fsync', 'inline-max-bytes', 'multipart-max-age-hours'].includes(f)],
   ['Callbacks', (f) => f.startsWith('callback-')],
   ['Logging', () => true],
