@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { type RunningMetricsListener, startMetricsListener } from './observabili
 import type { Services } from './services.js';
 import { collectOrphanBlobs } from './storage/gc.js';
 import { LocalBlobStore } from './storage/local/blob-store.js';
+import { prepareDataDir } from './storage/local/data-dir.js';
 import { SqliteDeliveryStore } from './storage/local/delivery-store.js';
 import { SqliteMetadataStore } from './storage/local/metadata-store.js';
 import { startUploadCollector } from './storage/multipart-gc.js';
@@ -37,7 +38,7 @@ export interface Storage {
 
 /** Opens the embedded storage in the data directory (the only place that knows every backend). */
 export async function openStorage(config: Config): Promise<Storage> {
-  mkdirSync(config.data, { recursive: true, mode: 0o700 });
+  prepareDataDir(config.data);
   const meta = new SqliteMetadataStore(path.join(config.data, 'meta.sqlite'), { fsync: config.fsync });
   const blobs = new LocalBlobStore(config.data, config.fsync);
   await blobs.init();
