@@ -3,11 +3,11 @@
  * Metadata: `sqlite:DIR` (embedded, default: the data directory) or `postgres://…` (shared by many nodes).
  * Object bytes: `file:DIR` (default: the data directory) or `s3://BUCKET[/PREFIX]` (Ceph RGW, MinIO, AWS).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DeliveryStore } from './callback/delivery-store.js';
 import type { Config } from './config/config.js';
 import { LocalBlobStore } from './storage/local/blob-store.js';
+import { prepareDataDir } from './storage/local/data-dir.js';
 import { SqliteDeliveryStore } from './storage/local/delivery-store.js';
 import { SqliteMetadataStore } from './storage/local/metadata-store.js';
 import type { BlobStore, MetadataStore } from './storage/types.js';
@@ -66,7 +66,7 @@ async function openMetadata(
   if (where.kind === 'postgres') {
     throw new Error('PostgreSQL metadata is not built into this ossd');
   }
-  mkdirSync(where.dir, { recursive: true, mode: 0o700 });
+  prepareDataDir(where.dir);
   const meta = new SqliteMetadataStore(path.join(where.dir, 'meta.sqlite'), { fsync: config.fsync });
   return {
     meta,
@@ -79,7 +79,7 @@ async function openBlobs(config: Config, where: BlobLocation): Promise<BlobStore
   if (where.kind === 's3') {
     throw new Error('S3 blob stores are not built into this ossd');
   }
-  mkdirSync(where.dir, { recursive: true, mode: 0o700 });
+  prepareDataDir(where.dir);
   const blobs = new LocalBlobStore(where.dir, config.fsync);
   await blobs.init();
   return blobs;

@@ -6,6 +6,7 @@ const GROUPS: [string, (flag: string) => boolean][] = [
     (f) =>
       ['address', 'public-endpoint', 'vhost-domain', 'region', 'tls-cert', 'tls-key', 'console-address'].includes(f),
   ],
+  ['Metrics', (f) => f.startsWith('metrics-')],
   [
     'Storage',
     (f) =>

@@ -1,9 +1,12 @@
 import { effectiveCallbackPolicy } from '../config/callback-policy.js';
 import type { Config } from '../config/config.js';
 import { startServer } from '../main.js';
+import { lockDataDir } from '../storage/local/data-dir.js';
 
 /** `ossd serve`: start, print how to connect, shut down gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
+  // Only the server locks the data directory; admin commands share it with a running server.
+  lockDataDir(config.data);
   const running = await startServer(config);
   const { root, endpoint } = running;
   const secretLine = root.generated

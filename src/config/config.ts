@@ -57,6 +57,16 @@ export interface Config {
    * (127.0.0.1:18081 by default; port 0 stays 0). See docs/console.md.
    */
   consoleAddress?: string;
+  /**
+   * Bearer token /-/metrics requires (`Authorization: Bearer TOKEN`, else 401). Unset: metrics are open on
+   * a loopback listener, and answer only loopback clients on any other. See docs/reliability.md.
+   */
+  metricsToken?: string;
+  /**
+   * HOST:PORT of a dedicated metrics listener (then the main and console listeners no longer serve
+   * /-/metrics), or `off` for no metrics endpoint at all. Unset: /-/metrics on the main listener.
+   */
+  metricsAddress?: string;
   callback: CallbackConfig;
 }
 
@@ -170,6 +180,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'consoleAddress',
       kind: 'string',
       help: 'HOST:PORT of the web console, or off (default: main port + 1, i.e. 127.0.0.1:18081)',
+    },
+    {
+      flag: 'metrics-token',
+      path: 'metricsToken',
+      kind: 'string',
+      help: 'require Authorization: Bearer TOKEN on /-/metrics (default: none; loopback clients only off loopback)',
+    },
+    {
+      flag: 'metrics-address',
+      path: 'metricsAddress',
+      kind: 'string',
+      help: 'serve /-/metrics on its own HOST:PORT instead of the main port, or off (default: main port)',
     },
     {
       flag: 'callback-timeout-ms',
@@ -298,6 +320,13 @@ export function loadConfig(flags: Record<string, string | boolean | string[] | u
   if (env.OSSD_BLOBS_SECRET_ACCESS_KEY) c.blobsSecretAccessKey = env.OSSD_BLOBS_SECRET_ACCESS_KEY;
   c.data = path.resolve(c.data);
   parseAddress(c.address);
+  if (
+    c.metricsAddress !== undefined &&
+    c.metricsAddress !== 'off' &&
+    !/^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(c.metricsAddress)
+  ) {
+    throw new Error(`--metrics-address must be HOST:PORT or off, got ${c.metricsAddress}`);
+  }
   return c;
 }
 

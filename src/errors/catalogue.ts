@@ -95,6 +95,11 @@ export const ERRORS = {
   NotSymlink: { status: 400, message: 'The specified object is not a symlink.' },
   NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
   NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration.' },
+  /** Not an OSS code (OSS never runs out of space): ossd's data directory is full. 507 as in RFC 4918. */
+  InsufficientStorage: {
+    status: 507,
+    message: 'The server is out of disk space; nothing was stored. Reads and deletes still work.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type OssErrorCode = keyof typeof ERRORS;

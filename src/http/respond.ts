@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OssError } from '../errors/oss-error.js';
-import { StorageError } from '../storage/errors.js';
+import { isDiskFull, StorageError } from '../storage/errors.js';
 import type { OssResponse } from './context.js';
 import { renderXml } from './xml.js';
 
@@ -77,7 +77,13 @@ export async function sendResponse(res: ServerResponse, method: string, r: OssRe
   return sent;
 }
 
+/**
+ * The one place an unexpected error becomes an OSS error: a full disk (ENOSPC, EDQUOT, SQLITE_FULL,
+ * also as the cause of an InternalError) is 507 InsufficientStorage; anything else is InternalError.
+ */
 export function toOssError(err: unknown): OssError {
+  if (err instanceof OssError && err.code !== 'InternalError') return err;
+  if (isDiskFull(err)) return new OssError('InsufficientStorage', { cause: err });
   if (err instanceof OssError) return err;
   if (err instanceof StorageError && err.kind === 'unavailable') {
     return new OssError('ServiceUnavailable', {

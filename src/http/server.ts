@@ -169,6 +169,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     const e = toOssError(err);
     status = e.status;
     if (e.code === 'InternalError') s.logger.error({ err, requestId, operation }, 'internal error');
+    if (e.code === 'InsufficientStorage') {
+      s.metrics.diskFull.inc({ operation });
+      s.logger.error(
+        { err, requestId, operation, data: s.config.data },
+        'disk full: write refused with 507; free space under the data directory',
+      );
+    }
     bytesOut = sendError(res, method, e, requestId, hostId);
   } finally {
     const seconds = (performance.now() - startedAt) / 1000;
