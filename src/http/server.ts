@@ -15,6 +15,7 @@ import { OPERATIONS } from './operations.js';
 import { newRequestId } from './request-id.js';
 import { sendError, sendResponse, toOssError } from './respond.js';
 import { resolveOperation, resolveTargets } from './router.js';
+import { watchBodyIdle } from './unread-body.js';
 import { validateBucketName, validateObjectKey } from './validate.js';
 
 function parseQuery(raw: string): [string, string][] {
@@ -77,7 +78,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   const requestId = newRequestId();
   res.setHeader('x-oss-request-id', requestId);
   res.setHeader('server', 'AliyunOSS');
-  res.setHeader('date', new Date().toUTCString());
+  // No Date here: Node stamps it (whole seconds) when the head is written, so it is never earlier than
+  // a Last-Modified set while a slow body was arriving.
   const method = (req.method ?? 'GET').toUpperCase();
   const rawUrl = req.url ?? '/';
   const qi = rawUrl.indexOf('?');
@@ -88,6 +90,15 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   let status = 500;
   let bytesOut = 0;
   let ctx: RequestContext | undefined;
+  let timedOut: OssError | undefined;
+  watchBodyIdle(req, res, s.config.bodyIdleTimeoutMs, () => {
+    // The handler is still waiting for the body: answer for it and close the connection; its read
+    // then fails on the closed socket and finds the response already sent.
+    timedOut = new OssError('RequestTimeout');
+    status = timedOut.status;
+    res.setHeader('connection', 'close');
+    bytesOut = sendError(res, method, timedOut, requestId, hostId);
+  });
   try {
     if (rawPath.startsWith('/-/') || rawPath === '/callback_pub_key_v1.pem') {
       const done = await handleAdmin(req, res, rawPath, parseQuery(rawQuery), s);
@@ -160,9 +171,10 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     status = response.status ?? 200;
     bytesOut = await sendResponse(res, method, response);
   } catch (err) {
-    const e = toOssError(err);
+    const e = timedOut ?? toOssError(err);
     status = e.status;
     if (e.code === 'InternalError') s.logger.error({ err, requestId, operation }, 'internal error');
+    if (timedOut) return;
     bytesOut = sendError(res, method, e, requestId, hostId);
   } finally {
     const seconds = (performance.now() - startedAt) / 1000;
@@ -213,5 +225,13 @@ export function createServer(s: Services, route: RouteFn = handleRequest): Serve
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
+  // Beyond the cap Node closes a new connection at once, before reading from it.
+  if (s.config.maxConnections > 0) server.maxConnections = s.config.maxConnections;
+  server.on('drop', (d?: { remoteAddress?: string }) =>
+    s.logger.warn(
+      { ip: d?.remoteAddress, max: server.maxConnections },
+      'connection refused: --max-connections reached',
+    ),
+  );
   return server;
 }
