@@ -9,6 +9,7 @@ import { enforceStsPolicy } from '../auth/sts.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import { handleAdmin } from './admin.js';
+import { acceptChunkedWithLength } from './chunked-with-length.js';
 import { headerText, type RequestContext } from './context.js';
 import { applyCorsHeaders } from './cors.js';
 import { OPERATIONS } from './operations.js';
@@ -206,6 +207,13 @@ export type RouteFn = (req: IncomingMessage, res: ServerResponse, s: Services) =
 /** An HTTP(S) listener (TLS when configured) running `route` for each request, with graceful shutdown. */
 export function createServer(s: Services, route: RouteFn = handleRequest): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!framing.trackRequest(req, res)) {
+      s.logger.warn(
+        { ip: clientIp(req) },
+        'bytes after a Content-Length + chunked request ignored; connection closing',
+      );
+      return;
+    }
     // Graceful shutdown: server.close() only closes connections idle at that moment, so a keep-alive
     // connection whose request was in flight would hold close() open for keepAliveTimeout. Close it
     // as soon as its response is done.
@@ -222,6 +230,7 @@ export function createServer(s: Services, route: RouteFn = handleRequest): Serve
     s.config.tlsCert && s.config.tlsKey
       ? createHttpsServer({ cert: readFileSync(s.config.tlsCert), key: readFileSync(s.config.tlsKey) }, handler)
       : createHttpServer(handler);
+  const framing = acceptChunkedWithLength(server);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
