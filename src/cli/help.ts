@@ -4,7 +4,17 @@ const GROUPS: [string, (flag: string) => boolean][] = [
   [
     'Network',
     (f) =>
-      ['address', 'public-endpoint', 'vhost-domain', 'region', 'tls-cert', 'tls-key', 'console-address'].includes(f),
+      [
+        'address',
+        'public-endpoint',
+        'vhost-domain',
+        'region',
+        'tls-cert',
+        'tls-key',
+        'console-address',
+        'body-idle-timeout-ms',
+        'max-connections',
+      ].includes(f),
   ],
   ['Metrics', (f) => f.startsWith('metrics-')],
   [

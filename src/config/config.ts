@@ -50,6 +50,13 @@ export interface Config {
    * with their record instead of as a file: one commit, shared fsyncs. 0 = always files (default 65536).
    */
   inlineMaxBytes: number;
+  /**
+   * A request whose body stops arriving for this many ms gets 400 RequestTimeout and its connection
+   * is closed (default 60000; 0 = never).
+   */
+  bodyIdleTimeoutMs: number;
+  /** Concurrent client connections accepted; further ones are closed at once (default 1024; 0 = unlimited). */
+  maxConnections: number;
   /** Multipart uploads older than this many hours are aborted and their parts deleted (default 168 = 7 days; 0 = never). */
   multipartMaxAgeHours: number;
   /**
@@ -109,6 +116,8 @@ export function defaultConfig(): Config {
     fsync: true,
     inlineMaxBytes: 64 * 1024,
     multipartMaxAgeHours: 168,
+    bodyIdleTimeoutMs: 60_000,
+    maxConnections: 1024,
     callback: {
       timeoutMs: 5000,
       maxResponseBytes: 1024 * 1024,
@@ -168,6 +177,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'inlineMaxBytes',
       kind: 'number',
       help: 'keep PutObject bodies up to this size in the metadata database (default 65536; 0 = never)',
+    },
+    {
+      flag: 'body-idle-timeout-ms',
+      path: 'bodyIdleTimeoutMs',
+      kind: 'number',
+      help: 'answer 400 RequestTimeout and close when a request body stalls this long (default 60000; 0 = never)',
+    },
+    {
+      flag: 'max-connections',
+      path: 'maxConnections',
+      kind: 'number',
+      help: 'concurrent client connections; further ones are closed at once (default 1024; 0 = unlimited)',
     },
     {
       flag: 'multipart-max-age-hours',

@@ -77,6 +77,10 @@ export const ERRORS = {
     status: 400,
     message: 'Bucket POST must be of the enclosure-type multipart/form-data.',
   },
+  RequestTimeout: {
+    status: 400,
+    message: 'Your socket connection to the server was not read from or written to within the timeout period.',
+  },
   RequestTimeTooSkewed: {
     status: 403,
     message: 'The difference between the request time and the current time is too large.',
