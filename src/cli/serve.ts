@@ -1,3 +1,4 @@
+import { metadataLocation } from '../backends.js';
 import { effectiveCallbackPolicy } from '../config/callback-policy.js';
 import type { Config } from '../config/config.js';
 import { startServer } from '../main.js';
@@ -5,8 +6,10 @@ import { lockDataDir } from '../storage/local/data-dir.js';
 
 /** `ossd serve`: start, print how to connect, shut down gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
-  // Only the server locks the data directory; admin commands share it with a running server.
-  lockDataDir(config.data);
+  // Only the server locks an embedded metadata directory (admin commands share it with a running server);
+  // metadata in PostgreSQL is shared by many nodes by design.
+  const metadataAt = metadataLocation(config);
+  if (metadataAt.kind === 'sqlite') lockDataDir(metadataAt.dir);
   const running = await startServer(config);
   const { root, endpoint } = running;
   const secretLine = root.generated
@@ -14,7 +17,7 @@ export async function serve(config: Config): Promise<number> {
     : '  AccessKeySecret: (as configured, or the one printed at first start)';
   const snippetSecret = root.generated ? root.accessKeySecret : '<your secret>';
   process.stdout.write(
-    `ossd is serving ${endpoint}  (data: ${config.data})
+    `ossd is serving ${endpoint}  (${storageSummary(running.services.backends)})
   AccessKeyId:     ${root.accessKeyId}
 ${secretLine}
 
@@ -44,4 +47,11 @@ ${running.consoleUrl ? `Console: ${running.consoleUrl}  (sign in with the access
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   return -1;
+}
+
+/** `data: DIR` for the embedded default, else where metadata and bytes live. */
+function storageSummary(b: { metadata: string; blobs: string }): string {
+  const dir = b.metadata.startsWith('sqlite:') ? b.metadata.slice('sqlite:'.length) : undefined;
+  if (dir !== undefined && b.blobs === `file:${dir}`) return `data: ${dir}`;
+  return `metadata: ${b.metadata}, blobs: ${b.blobs}`;
 }
