@@ -77,6 +77,7 @@ export const ERRORS = {
   },
   SecurityTokenExpired: { status: 403, message: 'The security token you provided has expired.' },
   InvalidSecurityToken: { status: 403, message: 'The security token you provided is invalid.' },
+  ServiceUnavailable: { status: 503, message: 'The service is temporarily unavailable. Please try again.' },
   SignatureDoesNotMatch: {
     status: 403,
     message:

@@ -34,7 +34,7 @@ interface Row {
 
 type StoredAttempt = Omit<AttemptRecord, 'responseBody'> & { responseBody?: string };
 
-function encodeAttempts(attempts: AttemptRecord[]): string {
+export function encodeAttempts(attempts: AttemptRecord[]): string {
   const stored: StoredAttempt[] = attempts.map(({ responseBody, ...rest }) =>
     responseBody === undefined
       ? rest
@@ -43,7 +43,7 @@ function encodeAttempts(attempts: AttemptRecord[]): string {
   return JSON.stringify(stored);
 }
 
-function decodeAttempts(json: string): AttemptRecord[] {
+export function decodeAttempts(json: string): AttemptRecord[] {
   return (JSON.parse(json) as StoredAttempt[]).map(({ responseBody, ...rest }) =>
     responseBody === undefined ? rest : { ...rest, responseBody: Buffer.from(responseBody, 'base64') },
   );
