@@ -85,10 +85,13 @@ export class Cluster {
     this.running = true;
   }
 
-  /** Stops at once (like a crash: open connections are cut). */
+  /**
+   * Stops the server, cutting open connections (fast shutdown: with fsync and synchronous_commit off, an
+   * immediate one could lose recent commits, which this helper's callers do not want to test).
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
-    this.run('pg_ctl', ['-D', path.join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+    this.run('pg_ctl', ['-D', path.join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']);
     this.running = false;
   }
 

@@ -23,8 +23,10 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
  * - `sslmode`: `disable` (default; also `allow`/`prefer`, which never try TLS here), `require` (TLS without
  *   checking the certificate), `verify-ca` (certificate chain only), `verify-full` (chain and host name);
  * - `sslrootcert`: a PEM file of CA certificates to trust for `verify-ca`/`verify-full`;
- * - `host`: a socket directory (`?host=/var/run/postgresql`), instead of the URL's host;
- * - `port`, `application_name`, `connect_timeout` (seconds).
+ * - `host`: a socket directory, instead of the URL's host: `postgres:///DB?host=/var/run/postgresql&user=U`
+ *   (a URL cannot have a user without a host); a percent-encoded host (`postgres://U@%2Fvar%2Frun%2Fpostgresql/DB`)
+ *   works too;
+ * - `user`, `port`, `application_name`, `connect_timeout` (seconds).
  * Anything else is refused, so a misspelt parameter is not silently ignored. Errors never quote the password.
  */
 export function parsePostgresUrl(url: string): PostgresConnection {
@@ -39,7 +41,7 @@ export function parsePostgresUrl(url: string): PostgresConnection {
   }
   const decode = (s: string) => (s === '' ? undefined : decodeURIComponent(s));
   const conn: PostgresConnection = {
-    host: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname || 'localhost',
+    host: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : decodeURIComponent(u.hostname) || 'localhost',
     port: u.port ? Number(u.port) : 5432,
     user: decode(u.username),
     password: decode(u.password),
@@ -61,6 +63,9 @@ export function parsePostgresUrl(url: string): PostgresConnection {
         break;
       case 'host':
         conn.host = value;
+        break;
+      case 'user':
+        conn.user = value;
         break;
       case 'port':
         conn.port = Number(value);
