@@ -138,7 +138,7 @@ export class PostgresMetadataStore implements MetadataStore {
         .map((c) => `o.${c}`)
         .join(', ')}, i.data AS inline_data
        FROM objects o
-       LEFT JOIN inline_blobs i ON o.segments LIKE '[{"blob":"i%' AND i.id = (o.segments::json -> 0 ->> 'blob')
+       LEFT JOIN inline_blobs i ON i.id = (o.segments::json -> 0 ->> 'blob')
        WHERE o.bucket = $1 AND o.key = $2`,
       [bucket, key],
     );

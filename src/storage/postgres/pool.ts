@@ -36,24 +36,33 @@ export interface Tx {
 const types = new pg.TypeOverrides();
 types.setTypeParser(20, (v: string) => Number(v));
 
-/** SQLSTATEs that mean "the server cannot serve us now" rather than "this statement is wrong". */
+/**
+ * Whether a driver error means "the server cannot serve us now" rather than "this statement is wrong".
+ * Only driver and socket errors qualify: errors thrown by a transaction's own callbacks (guards) pass
+ * through unchanged.
+ */
 function isUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') {
-    if (/^08/.test(code)) return true; // connection exceptions
-    if (['57P01', '57P02', '57P03', '53300', '57014', '53000', '58000'].includes(code)) return true;
-    if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, ENOTFOUND, EPIPE…
+  if (err instanceof pg.DatabaseError) {
+    const code = err.code ?? '';
+    // Connection exceptions; admin/crash shutdown, cannot connect now; too many connections; statement
+    // timeout; insufficient resources; system error.
+    return /^08/.test(code) || ['57P01', '57P02', '57P03', '53300', '57014', '53000', '58000'].includes(code);
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|timeout expired|not queryable|connection error/i.test(
-    err.message,
+  if (!(err instanceof Error)) return false;
+  // Socket errors: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, ENOTFOUND, EPIPE…
+  const code = (err as { code?: unknown }).code;
+  if ('syscall' in err || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) return true;
+  return (
+    err.constructor === Error &&
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|timeout expired|not queryable/i.test(
+      err.message,
+    )
   );
 }
 
 /** Errors after which a transaction may simply be run again (nothing of it was committed). */
 function isRetryable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return code === '40001' || code === '40P01';
+  return err instanceof pg.DatabaseError && (err.code === '40001' || err.code === '40P01');
 }
 
 export function unavailable(err: unknown): StorageError {
@@ -193,12 +202,10 @@ export class PgPool {
 
 /** A pooled connection that died while idle (server restarted): safe to retry on a new one. */
 function isStaleConnection(err: unknown): boolean {
+  if (err instanceof pg.DatabaseError) return err.code === '57P01';
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   return (
-    /Connection terminated unexpectedly|not queryable/.test(err.message) ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === '57P01'
+    /Connection terminated unexpectedly|not queryable/.test(err.message) || code === 'ECONNRESET' || code === 'EPIPE'
   );
 }
