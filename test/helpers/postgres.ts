@@ -109,9 +109,17 @@ export class Cluster {
 }
 
 const clusters = new Set<Cluster>();
-process.on('exit', () => {
+const destroyAll = () => {
   for (const c of clusters) c.destroy();
-});
+};
+process.on('exit', destroyAll);
+// A test run cut short (timeout, Ctrl-C) does not leave a server running: pg_ctl detaches it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    destroyAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 function findBinaries(): string | undefined {
   const root = '/usr/lib/postgresql';
