@@ -17,7 +17,6 @@ export const ERRORS = {
   FileAlreadyExists: { status: 409, message: 'The object you specified already exists and can not be overwritten.' },
   IncorrectNumberOfFilesInPOSTRequest: { status: 400, message: 'POST requires exactly one file upload per request.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
-  ServiceUnavailable: { status: 503, message: 'Please reduce your request rate.' },
   InvalidAccessKeyId: { status: 403, message: 'The OSS Access Key Id you provided does not exist in our records.' },
   InvalidArgument: { status: 400, message: 'Invalid argument.' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
@@ -87,6 +86,7 @@ export const ERRORS = {
   },
   SecurityTokenExpired: { status: 403, message: 'The security token you provided has expired.' },
   InvalidSecurityToken: { status: 403, message: 'The security token you provided is invalid.' },
+  ServiceUnavailable: { status: 503, message: 'The service is temporarily unavailable. Please try again.' },
   SignatureDoesNotMatch: {
     status: 403,
     message:
