@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OssError } from '../errors/oss-error.js';
+import { StorageError } from '../storage/errors.js';
 import type { OssResponse } from './context.js';
 import { renderXml } from './xml.js';
 
@@ -78,5 +79,8 @@ export async function sendResponse(res: ServerResponse, method: string, r: OssRe
 
 export function toOssError(err: unknown): OssError {
   if (err instanceof OssError) return err;
+  // A shared store (S3 object store) that is down or overloaded: the request may succeed later.
+  if (err instanceof StorageError && err.kind === 'unavailable')
+    return new OssError('ServiceUnavailable', { cause: err });
   return new OssError('InternalError', { cause: err });
 }

@@ -163,6 +163,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     const e = toOssError(err);
     status = e.status;
     if (e.code === 'InternalError') s.logger.error({ err, requestId, operation }, 'internal error');
+    if (e.code === 'ServiceUnavailable') s.logger.warn({ err, requestId, operation }, 'storage unavailable');
     bytesOut = sendError(res, method, e, requestId, hostId);
   } finally {
     const seconds = (performance.now() - startedAt) / 1000;
