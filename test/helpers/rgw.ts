@@ -6,7 +6,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,10 +47,12 @@ async function start(): Promise<Rgw | string> {
   if (RGW_ENDPOINT && RGW_ACCESS_KEY && RGW_SECRET_KEY) {
     return { endpoint: RGW_ENDPOINT, accessKey: RGW_ACCESS_KEY, secretKey: RGW_SECRET_KEY };
   }
-  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'ossd-rgw-')), 'ceph');
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'ossd-rgw-'));
+  const dir = path.join(parent, 'ceph');
   const port = await freePort();
   const stop = () => {
     spawnSync(SCRIPT, ['stop', dir], { stdio: 'ignore', timeout: 30_000 });
+    rmSync(parent, { recursive: true, force: true });
   };
   const out = await new Promise<{ stdout: string; stderr: string; error?: Error }>((resolve) => {
     execFile(SCRIPT, ['start', dir, String(port)], { timeout: 180_000 }, (error, stdout, stderr) =>

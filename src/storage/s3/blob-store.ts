@@ -23,6 +23,8 @@ export interface S3BlobStoreOptions {
   pathStyle?: boolean;
   /** Multipart part size (default 8 MiB, at least 5 MiB as S3 requires); a body up to this size is one PUT. */
   partSize?: number;
+  /** Parts of one upload sent at once (default 1: at most two parts in memory per upload). */
+  partsInFlight?: number;
   /**
    * A write running longer than this fails (default 12 h). It must stay below half of garbage collection's
    * grace window (24 h), so that a blob another node is still writing or about to commit is never collected.
@@ -55,6 +57,7 @@ export class S3BlobStore implements BlobStore {
   private readonly writing = new Set<string>();
   private readonly partSize: number;
   private readonly maxWriteMs: number;
+  private readonly partsInFlight: number;
   private readonly pingTimeoutMs: number;
   private readonly listPageSize: number;
 
@@ -66,6 +69,7 @@ export class S3BlobStore implements BlobStore {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Url(url));
     this.partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024);
     this.maxWriteMs = options.maxWriteMs ?? 12 * 3_600_000;
+    this.partsInFlight = Math.max(options.partsInFlight ?? 1, 1);
     this.pingTimeoutMs = options.pingTimeoutMs ?? 2000;
     this.listPageSize = Math.min(Math.max(options.listPageSize ?? 1000, 1), 1000);
   }
@@ -103,7 +107,8 @@ export class S3BlobStore implements BlobStore {
     const deadline = Date.now() + this.maxWriteMs;
     this.writing.add(blob);
     try {
-      const target = { client: this.client, bucket: this.bucket, key, partSize: this.partSize, deadline };
+      const { client, bucket, partSize, partsInFlight } = this;
+      const target = { client, bucket, key, partSize, partsInFlight, deadline };
       const result = await uploadStream(target, source, options, createBodyHasher());
       if (Date.now() > deadline) {
         await this.delete([blob]);

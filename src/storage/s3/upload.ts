@@ -19,6 +19,8 @@ export interface UploadTarget {
   key: string;
   /** Part size of multipart uploads; a body up to this size is one PutObject. */
   partSize: number;
+  /** Parts uploading at once (each holds a part in memory, besides the one filling). */
+  partsInFlight: number;
   /** The write fails once it has run this long (ms since `started`). */
   deadline: number;
 }
@@ -67,7 +69,7 @@ export async function uploadStream(
   let uploadId: string | undefined;
   let partNo = 0;
   const etags: string[] = [];
-  let inFlight: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
   let failure: unknown;
 
   const seal = () => {
@@ -82,7 +84,7 @@ export async function uploadStream(
 
   /** Uploads the gathered part once the previous one is done (at most one part uploading). */
   const sendPart = async () => {
-    if (inFlight) await inFlight;
+    while (inFlight.size >= t.partsInFlight) await Promise.race(inFlight);
     if (failure) throw failure;
     checkDeadline(t);
     if (uploadId === undefined) {
@@ -96,7 +98,7 @@ export async function uploadStream(
     const num = ++partNo;
     const hashed = hashing;
     const query = { partNumber: String(num), uploadId };
-    inFlight = (async () => {
+    const sending: Promise<void> = (async () => {
       const res = await client.send({ method: 'PUT', bucket, key, query, body: bufs });
       await res.body.dump();
       const etag = res.headers.etag;
@@ -106,9 +108,12 @@ export async function uploadStream(
       etags[num - 1] = etag;
       await hashed; // the batches are hashed too before they are reused
       for (const b of bufs) free.push(whole(b));
-    })().catch((err: unknown) => {
-      failure ??= err;
-    });
+    })()
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
   };
 
   try {
@@ -144,7 +149,7 @@ export async function uploadStream(
       return { size, ...digest };
     }
     await sendPart();
-    await inFlight;
+    await Promise.all(inFlight);
     if (failure) throw failure;
     await hashing;
     checkDeadline(t);
@@ -162,7 +167,7 @@ export async function uploadStream(
     return { size, ...hasher.digest() };
   } catch (err) {
     if (uploadId !== undefined) {
-      await inFlight;
+      await Promise.all(inFlight);
       await client
         .send({ method: 'DELETE', bucket, key, query: { uploadId } })
         .then((r) => r.body.dump())
