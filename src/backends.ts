@@ -76,7 +76,20 @@ async function openMetadata(
 
 async function openBlobs(config: Config, where: BlobLocation): Promise<BlobStore> {
   if (where.kind === 's3') {
-    throw new Error('S3 blob stores are not built into this ossd');
+    if (!config.blobsAccessKeyId || !config.blobsSecretAccessKey) {
+      throw new Error(
+        `--blobs ${where.url} needs the S3 store's credentials in OSSD_BLOBS_ACCESS_KEY_ID and OSSD_BLOBS_SECRET_ACCESS_KEY`,
+      );
+    }
+    const { openS3Blobs } = await import('./storage/s3/blob-store.js');
+    return openS3Blobs(where.url, {
+      endpoint: config.blobsEndpoint,
+      region: config.blobsRegion,
+      accessKeyId: config.blobsAccessKeyId,
+      secretAccessKey: config.blobsSecretAccessKey,
+      // No write may outlive half the grace window of garbage collection (see startBlobCollector).
+      maxWriteMs: (config.blobGcGraceHours * 3_600_000) / 2,
+    });
   }
   prepareDataDir(where.dir);
   const blobs = new LocalBlobStore(where.dir, config.fsync);

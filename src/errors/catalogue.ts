@@ -84,9 +84,9 @@ export const ERRORS = {
     status: 403,
     message: 'The difference between the request time and the current time is too large.',
   },
+  ServiceUnavailable: { status: 503, message: 'The service is temporarily unavailable. Please try again.' },
   SecurityTokenExpired: { status: 403, message: 'The security token you provided has expired.' },
   InvalidSecurityToken: { status: 403, message: 'The security token you provided is invalid.' },
-  ServiceUnavailable: { status: 503, message: 'The service is temporarily unavailable. Please try again.' },
   SignatureDoesNotMatch: {
     status: 403,
     message:

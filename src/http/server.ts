@@ -189,6 +189,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       );
     }
     if (timedOut) return;
+    if (e.code === 'ServiceUnavailable') s.logger.warn({ err, requestId, operation }, 'storage unavailable');
     bytesOut = sendError(res, method, e, requestId, hostId);
   } finally {
     const seconds = (performance.now() - startedAt) / 1000;

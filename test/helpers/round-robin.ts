@@ -12,7 +12,7 @@ export interface RoundRobin {
  * connection goes to the next backend port. Clients that open a connection per request (keep-alive off)
  * spread their requests over every node.
  */
-export async function startRoundRobin(backends: number[]): Promise<RoundRobin> {
+export async function startRoundRobin(backends: number[], port = 0): Promise<RoundRobin> {
   let next = 0;
   const counts = new Map<number, number>(backends.map((p) => [p, 0]));
   const sockets = new Set<net.Socket>();
@@ -33,7 +33,10 @@ export async function startRoundRobin(backends: number[]): Promise<RoundRobin> {
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return {
     port: (server.address() as net.AddressInfo).port,
     counts,
