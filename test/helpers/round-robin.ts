@@ -9,8 +9,8 @@ export interface RoundRobin {
 
 /**
  * A TCP load balancer on loopback (like HAProxy in `mode tcp`, `balance roundrobin`): each new client
- * connection goes to the next backend port. Clients that open a connection per request (keep-alive off)
- * spread their requests over every node.
+ * connection goes to the next backend port (`backends` is read at each connection, so ports may be added
+ * later). Clients that open a connection per request (keep-alive off) spread their requests over every node.
  */
 export async function startRoundRobin(backends: number[], port = 0): Promise<RoundRobin> {
   let next = 0;

@@ -1,5 +1,12 @@
 /** Row shapes of the PostgreSQL metadata tables and their conversion to the storage records. */
-import type { AccessKey, BucketRecord, MultipartUpload, ObjectRecord, PartRecord } from '../types.js';
+import {
+  type AccessKey,
+  type BucketRecord,
+  type MultipartUpload,
+  type ObjectRecord,
+  type PartRecord,
+  storedHeaders,
+} from '../types.js';
 
 export interface ObjectRow {
   bucket: string;
@@ -82,14 +89,7 @@ export function toObject(r: ObjectRow): ObjectRecord {
 
 /** The parameters of an objects row, in OBJECT_COLUMNS order. */
 export function objectParams(o: ObjectRecord): unknown[] {
-  const headers = {
-    contentType: o.contentType,
-    cacheControl: o.cacheControl,
-    contentDisposition: o.contentDisposition,
-    contentEncoding: o.contentEncoding,
-    contentLanguage: o.contentLanguage,
-    expires: o.expires,
-  };
+  const headers = storedHeaders(o);
   return [
     o.bucket,
     o.key,
