@@ -22,14 +22,16 @@ export async function startRoundRobin(backends: number[], port = 0): Promise<Rou
     const upstream = net.connect(port, '127.0.0.1');
     sockets.add(client);
     sockets.add(upstream);
-    const drop = () => {
+    const destroy = () => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    // An error resets both sides; an orderly close is passed on by pipe() as a half-close, so a response
+    // written just before the server closed still reaches the client.
+    client.on('error', destroy).on('close', () => sockets.delete(client));
+    upstream.on('error', destroy).on('close', () => sockets.delete(upstream));
     client.pipe(upstream);
     upstream.pipe(client);
   });

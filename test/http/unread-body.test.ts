@@ -102,12 +102,12 @@ describe('a body left unread does not hang the connection', () => {
     [3_000_000, true],
     [6_000_000, false],
   ] as const) {
-    it(`disk full mid-body (${size} bytes): 500, then the next request is answered`, async () => {
+    it(`disk full mid-body (${size} bytes): 507, then the next request is answered`, async () => {
       agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       injectEnospc();
       const first = await send(server, agent, 'PUT', '/unread/disk-full', Buffer.alloc(size, 1));
       Object.assign(proto, original);
-      assert.equal(first.status, 500);
+      assert.equal(first.status, 507);
       assert.equal(first.code, 'InternalError');
       await followUp(first, drained);
     });

@@ -36,7 +36,12 @@ it(`${FILES.length} test files pass on 3 nodes sharing PostgreSQL and an S3 stor
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', '--test-reporter=tap', ...FILES],
-    { cwd: REPO, env: { ...process.env, OSSD_TEST_CLUSTER: '3' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Without NODE_TEST_CONTEXT the child is a test run of its own, not a file of this one.
+    {
+      cwd: REPO,
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, OSSD_TEST_CLUSTER: '3' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   child.stdout.on('data', (c: Buffer) => {

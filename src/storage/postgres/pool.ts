@@ -80,9 +80,11 @@ export class PgPool {
   private readonly statementTimeout: number;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  private readonly gate: Gate;
 
   constructor(conn: PostgresConnection, options: PoolOptions = {}) {
     this.statementTimeout = options.statementTimeoutMillis ?? 10_000;
+    this.gate = new Gate(options.max ?? 10, this.statementTimeout);
     this.pool = new pg.Pool({
       host: conn.host,
       port: conn.port,
@@ -123,12 +125,14 @@ export class PgPool {
   }
 
   private async queryOnce<R extends object>(sql: string, params: Params, timeoutMs?: number): Promise<R[]> {
-    if (this.closed) throw new StorageError('unavailable', 'metadata store closed');
     for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
       try {
-        const r = await this.pool.query<R>({ text: sql, values: params, query_timeout: timeoutMs } as pg.QueryConfig);
+        const r = await client.query<R>({ text: sql, values: params, query_timeout: timeoutMs } as pg.QueryConfig);
+        client.release();
         return r.rows;
       } catch (err) {
+        client.release(err instanceof Error ? err : new Error(String(err)));
         // The first call after a server restart can meet a pooled connection the server already closed.
         if (attempt === 0 && isStaleConnection(err)) continue;
         throw translate(err);
@@ -136,14 +140,33 @@ export class PgPool {
     }
   }
 
-  /** A connection checked out of the pool (for session-level locks); release it with `release(err?)`. */
+  /**
+   * A connection checked out of the pool; release it with `release(err?)`. Callers wait their turn in a
+   * queue (pg's own wait would count against the 2 s connect timeout and answer 503 under mere load); the
+   * queue is failed at once when connecting fails, so an outage answers quickly instead of piling up.
+   */
   async connect(): Promise<pg.PoolClient> {
     if (this.closed) throw new StorageError('unavailable', 'metadata store closed');
+    await this.gate.acquire();
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
-      throw translate(err);
+      this.gate.release();
+      const e = translate(err);
+      if (e instanceof StorageError) this.gate.failWaiting(e);
+      throw e;
     }
+    const release = client.release.bind(client);
+    let released = false;
+    client.release = (e?: Error | boolean) => {
+      if (!released) {
+        released = true;
+        this.gate.release();
+      }
+      return release(e);
+    };
+    return client;
   }
 
   /**
@@ -208,4 +231,56 @@ function isStaleConnection(err: unknown): boolean {
   return (
     /Connection terminated unexpectedly|not queryable/.test(err.message) || code === 'ECONNRESET' || code === 'EPIPE'
   );
+}
+
+/**
+ * At most `max` connections in use; the rest wait in order, each for at most `waitMs` (then 503), and all
+ * of them are failed at once when a connection attempt fails (the database is down).
+ */
+class Gate {
+  private active = 0;
+  private readonly waiting: { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+
+  constructor(
+    private readonly max: number,
+    private readonly waitMs: number,
+  ) {}
+
+  acquire(): Promise<void> {
+    if (this.active < this.max) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(entry), 1);
+          reject(
+            new StorageError('unavailable', `all ${this.max} metadata connections stayed busy for ${this.waitMs} ms`),
+          );
+        }, this.waitMs),
+      };
+      this.waiting.push(entry);
+    });
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (!next) {
+      this.active--;
+      return;
+    }
+    clearTimeout(next.timer);
+    next.resolve();
+  }
+
+  failWaiting(err: Error): void {
+    for (const w of this.waiting.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
 }
