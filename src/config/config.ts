@@ -57,6 +57,10 @@ export interface Config {
    * (127.0.0.1:18081 by default; port 0 stays 0). See docs/console.md.
    */
   consoleAddress?: string;
+  /** Disk budget of the processed-image cache (x-oss-process results), in bytes; 0 = no cache (default 256 MiB). */
+  imageCacheBytes: number;
+  /** Images decoded and processed at once; further requests wait (default 2). */
+  imageConcurrency: number;
   callback: CallbackConfig;
 }
 
@@ -99,6 +103,8 @@ export function defaultConfig(): Config {
     fsync: true,
     inlineMaxBytes: 64 * 1024,
     multipartMaxAgeHours: 168,
+    imageCacheBytes: 256 * 1024 * 1024,
+    imageConcurrency: 2,
     callback: {
       timeoutMs: 5000,
       maxResponseBytes: 1024 * 1024,
@@ -170,6 +176,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'consoleAddress',
       kind: 'string',
       help: 'HOST:PORT of the web console, or off (default: main port + 1, i.e. 127.0.0.1:18081)',
+    },
+    {
+      flag: 'image-cache-bytes',
+      path: 'imageCacheBytes',
+      kind: 'number',
+      help: 'disk budget for processed images (x-oss-process), LRU (default 268435456; 0 = off)',
+    },
+    {
+      flag: 'image-concurrency',
+      path: 'imageConcurrency',
+      kind: 'number',
+      help: 'images processed at once; more requests wait (default 2)',
     },
     {
       flag: 'callback-timeout-ms',

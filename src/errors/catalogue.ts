@@ -95,6 +95,12 @@ export const ERRORS = {
   NotSymlink: { status: 400, message: 'The specified object is not a symlink.' },
   NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
   NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration.' },
+  // Image processing (x-oss-process=image/…, styles).
+  BadRequest: { status: 400, message: 'The request is not valid.' },
+  ImageTooLarge: { status: 400, message: 'The image is too large to process.' },
+  WatermarkError: { status: 400, message: 'The watermark could not be applied.' },
+  NoSuchStyle: { status: 404, message: 'The specified style does not exist.' },
+  TooManyStyles: { status: 400, message: 'A bucket can have at most 50 image styles.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type OssErrorCode = keyof typeof ERRORS;
