@@ -1,6 +1,6 @@
 /**
  * ossd benchmark suite. `npm run bench` (full) or `npm run bench -- --quick` (< 2 min).
- * Options: --quick, --only=io,callback,multipart,listing,memory,alioss, --out=FILE, --cpu-prof[=DIR].
+ * Options: --quick, --only=io,callback,multipart,listing,memory,alioss,image, --out=FILE, --cpu-prof[=DIR].
  * See bench/README.md.
  */
 import { mkdirSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { machine, REPO, stopAll } from './lib/procs.js';
 import { Report, writeResults } from './lib/report.js';
 import { aliOss } from './workloads/ali-oss.js';
 import { callbackOverhead } from './workloads/callback.js';
+import { imageProcessing } from './workloads/image.js';
 import { listing } from './workloads/listing.js';
 import { memory } from './workloads/memory.js';
 import { multipart } from './workloads/multipart.js';
@@ -20,7 +21,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const value = (name: string) => flag(name)?.split('=').slice(1).join('=');
 const quick = Boolean(flag('quick'));
-const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss'];
+const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image'];
 const only = value('only')?.split(',') ?? ALL;
 const unknown = only.filter((w) => !ALL.includes(w));
 if (unknown.length) {
@@ -76,6 +77,7 @@ const steps: [string, () => Promise<void>][] = [
   ['listing', () => listing(plan, report)],
   ['memory', () => memory(plan, report)],
   ['alioss', () => aliOss(plan, report, undici)],
+  ['image', () => imageProcessing(plan, report)],
 ];
 for (const [name, step] of steps) {
   if (!only.includes(name)) continue;

@@ -33,6 +33,7 @@ const GROUPS: [string, (flag: string) => boolean][] = [
       ].includes(f),
   ],
   ['Callbacks', (f) => f.startsWith('callback-')],
+  ['Image processing', (f) => f.startsWith('image-')],
   ['Logging', () => true],
 ];
 

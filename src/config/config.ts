@@ -74,6 +74,10 @@ export interface Config {
    * /-/metrics), or `off` for no metrics endpoint at all. Unset: /-/metrics on the main listener.
    */
   metricsAddress?: string;
+  /** Disk budget of the processed-image cache (x-oss-process results), in bytes; 0 = no cache (default 256 MiB). */
+  imageCacheBytes: number;
+  /** Images decoded and processed at once; further requests wait (default 2). */
+  imageConcurrency: number;
   callback: CallbackConfig;
 }
 
@@ -118,6 +122,8 @@ export function defaultConfig(): Config {
     multipartMaxAgeHours: 168,
     bodyIdleTimeoutMs: 60_000,
     maxConnections: 1024,
+    imageCacheBytes: 256 * 1024 * 1024,
+    imageConcurrency: 2,
     callback: {
       timeoutMs: 5000,
       maxResponseBytes: 1024 * 1024,
@@ -213,6 +219,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'metricsAddress',
       kind: 'string',
       help: 'serve /-/metrics on its own HOST:PORT instead of the main port, or off (default: main port)',
+    },
+    {
+      flag: 'image-cache-bytes',
+      path: 'imageCacheBytes',
+      kind: 'number',
+      help: 'disk budget for processed images (x-oss-process), LRU (default 268435456; 0 = off)',
+    },
+    {
+      flag: 'image-concurrency',
+      path: 'imageConcurrency',
+      kind: 'number',
+      help: 'images processed at once; more requests wait (default 2)',
     },
     {
       flag: 'callback-timeout-ms',

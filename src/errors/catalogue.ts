@@ -104,6 +104,12 @@ export const ERRORS = {
     status: 507,
     message: 'The server is out of disk space; nothing was stored. Reads and deletes still work.',
   },
+  // Image processing (x-oss-process=image/…, styles).
+  BadRequest: { status: 400, message: 'The request is not valid.' },
+  ImageTooLarge: { status: 400, message: 'The image is too large to process.' },
+  WatermarkError: { status: 400, message: 'The watermark could not be applied.' },
+  NoSuchStyle: { status: 404, message: 'The specified style does not exist.' },
+  TooManyStyles: { status: 400, message: 'A bucket can have at most 50 image styles.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type OssErrorCode = keyof typeof ERRORS;
