@@ -108,7 +108,7 @@ describe('a body left unread does not hang the connection', () => {
       const first = await send(server, agent, 'PUT', '/unread/disk-full', Buffer.alloc(size, 1));
       Object.assign(proto, original);
       assert.equal(first.status, 507);
-      assert.equal(first.code, 'InternalError');
+      assert.equal(first.code, 'InsufficientStorage');
       await followUp(first, drained);
     });
   }
