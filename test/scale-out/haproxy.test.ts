@@ -23,6 +23,8 @@ it('deploy/haproxy.cfg balances ali-oss traffic over three nodes', { skip, timeo
   const lbPort = await freePort();
   const cluster = await startCluster(stores, 3, (c) => {
     c.publicEndpoint = `http://localhost:${lbPort}`;
+    c.rootAccessKeyId = ROOT_ID;
+    c.rootAccessKeySecret = ROOT_SECRET;
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-haproxy-'));
   let proc: ChildProcess | undefined;
