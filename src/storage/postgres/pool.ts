@@ -139,11 +139,23 @@ export class PgPool {
   /** A connection checked out of the pool (for session-level locks); release it with `release(err?)`. */
   async connect(): Promise<pg.PoolClient> {
     if (this.closed) throw new StorageError('unavailable', 'metadata store closed');
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
       throw translate(err);
     }
+    // A connection lost while checked out (server stopped, network cut mid-query) makes the driver emit
+    // 'error' on the client besides failing its query; the pool listens only while the client is idle, and
+    // an event without a listener would end the process. The query's own error is what the caller handles.
+    const ignore = () => {};
+    client.on('error', ignore);
+    const release = client.release.bind(client);
+    client.release = (err?: Error | boolean) => {
+      client.removeListener('error', ignore);
+      release(err);
+    };
+    return client;
   }
 
   /**
