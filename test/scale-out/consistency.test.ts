@@ -195,7 +195,7 @@ describe('cross-node semantics on 3 nodes', { skip }, () => {
     const r1 = await nodes[1].uploadPart('mp/spread', init.uploadId, 1, p1, 0, p1.length);
     const r2 = await nodes[2].uploadPart('mp/spread', init.uploadId, 2, p2, 0, p2.length);
     // The open upload's parts are visible from every node.
-    const listed = await nodes[0].listParts('mp/spread', init.uploadId, {});
+    const listed = await nodes[0].listParts('mp/spread', init.uploadId, {} as OSS.ListPartsQuery);
     assert.deepEqual(
       listed.parts.map((p) => Number(p.PartNumber)),
       [1, 2],

@@ -235,7 +235,7 @@ describe('PostgreSQL outage under load on 3 nodes', { skip }, () => {
       const part = randomBytes(100 * 1024);
       await lostCommit(() => viaCutter.uploadPart('lost/mp', init.uploadId, 1, part, 0, part.length));
       // ali-oss gives a single <Part> as an object, several as an array.
-      const listed = (await nodes[1].listParts('lost/mp', init.uploadId, {})).parts as unknown;
+      const listed = (await nodes[1].listParts('lost/mp', init.uploadId, {} as OSS.ListPartsQuery)).parts as unknown;
       const parts = ([] as { PartNumber: string; ETag: string }[]).concat(
         listed as { PartNumber: string; ETag: string },
       );
