@@ -16,6 +16,7 @@ import { StorageError } from '../../src/storage/errors.js';
 import { LocalBlobStore } from '../../src/storage/local/blob-store.js';
 import { SqliteMetadataStore } from '../../src/storage/local/metadata-store.js';
 import { openPostgresMetadata } from '../../src/storage/postgres/open.js';
+import { MIGRATIONS } from '../../src/storage/postgres/schema.js';
 import { parsePostgresUrl } from '../../src/storage/postgres/url.js';
 import type { MetadataStore, ObjectRecord } from '../../src/storage/types.js';
 import { postgresTestOptions, startPostgres, startPrivateCluster } from '../helpers/postgres.js';
@@ -271,7 +272,7 @@ describe('PostgreSQL metadata: several nodes on one database', options, () => {
       const versions = await admin.query('SELECT version FROM schema_migrations ORDER BY version');
       assert.deepEqual(
         versions.rows.map((r) => r.version),
-        [1],
+        MIGRATIONS.map((m) => m.version),
       );
       // Every node works on the one schema.
       await opened[0].meta.putObject(obj('b', 'k', blobId(1)));
