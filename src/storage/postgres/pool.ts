@@ -157,9 +157,15 @@ export class PgPool {
       if (e instanceof StorageError) this.gate.failWaiting(e);
       throw e;
     }
+    // A connection lost while checked out (server stopped, network cut mid-query) makes the driver emit
+    // 'error' on the client besides failing its query; the pool listens only while the client is idle, and
+    // an event without a listener would end the process. The query's own error is what the caller handles.
+    const ignore = () => {};
+    client.on('error', ignore);
     const release = client.release.bind(client);
     let released = false;
     client.release = (e?: Error | boolean) => {
+      client.removeListener('error', ignore);
       if (!released) {
         released = true;
         this.gate.release();
