@@ -1,6 +1,6 @@
 /**
  * ossd benchmark suite. `npm run bench` (full) or `npm run bench -- --quick` (< 2 min).
- * Options: --quick, --only=io,callback,multipart,listing,memory,alioss, --out=FILE, --cpu-prof[=DIR].
+ * Options: --quick, --only=io,callback,multipart,listing,memory,alioss,image, --out=FILE, --cpu-prof[=DIR].
  * See bench/README.md.
  */
 import { mkdirSync } from 'node:fs';
@@ -11,17 +11,25 @@ import { machine, REPO, stopAll } from './lib/procs.js';
 import { Report, writeResults } from './lib/report.js';
 import { aliOss } from './workloads/ali-oss.js';
 import { callbackOverhead } from './workloads/callback.js';
+import { imageProcessing } from './workloads/image.js';
 import { listing } from './workloads/listing.js';
 import { memory } from './workloads/memory.js';
 import { multipart } from './workloads/multipart.js';
 import { type OssdResults, objectIo } from './workloads/object-io.js';
+import { scaleOut } from './workloads/scale-out.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const value = (name: string) => flag(name)?.split('=').slice(1).join('=');
 const quick = Boolean(flag('quick'));
-const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss'];
-const only = value('only')?.split(',') ?? ALL;
+const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out'];
+// `--backend pg+rgw` runs the scale-out workload (ossd nodes on PostgreSQL + a Ceph RGW).
+const backend = value('backend');
+if (backend !== undefined && backend !== 'pg+rgw') {
+  console.error(`unknown --backend ${backend}; known: pg+rgw`);
+  process.exit(2);
+}
+const only = value('only')?.split(',') ?? (backend ? ['scale-out'] : ALL.filter((w) => w !== 'scale-out'));
 const unknown = only.filter((w) => !ALL.includes(w));
 if (unknown.length) {
   console.error(`unknown workload(s) ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
@@ -29,7 +37,7 @@ if (unknown.length) {
 }
 const out =
   value('out') ??
-  (quick || only.length < ALL.length
+  (quick || only.length < ALL.length - 1
     ? path.join(os.tmpdir(), 'ossd-bench-results.md')
     : path.join(REPO, 'bench/RESULTS.md'));
 
@@ -76,6 +84,8 @@ const steps: [string, () => Promise<void>][] = [
   ['listing', () => listing(plan, report)],
   ['memory', () => memory(plan, report)],
   ['alioss', () => aliOss(plan, report, undici)],
+  ['image', () => imageProcessing(plan, report)],
+  ['scale-out', () => scaleOut(plan, report)],
 ];
 for (const [name, step] of steps) {
   if (!only.includes(name)) continue;

@@ -30,7 +30,8 @@ try {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['better-sqlite3'],
+    // Native addons, and the drivers of the scale-out stores (loaded only when configured), stay packages.
+    external: ['better-sqlite3', 'sharp', 'pg', 'pg-native'],
     // CommonJS dependencies (pino, prom-client, busboy, …) call require() for Node's own modules.
     banner: {
       js: "import { createRequire as __ossdRequire } from 'node:module'; const require = __ossdRequire(import.meta.url);",

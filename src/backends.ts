@@ -3,13 +3,14 @@
  * Metadata: `sqlite:DIR` (embedded, default: the data directory) or `postgres://…` (shared by many nodes).
  * Object bytes: `file:DIR` (default: the data directory) or `s3://BUCKET[/PREFIX]` (Ceph RGW, MinIO, AWS).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DeliveryStore } from './callback/delivery-store.js';
 import type { Config } from './config/config.js';
 import { LocalBlobStore } from './storage/local/blob-store.js';
+import { prepareDataDir } from './storage/local/data-dir.js';
 import { SqliteDeliveryStore } from './storage/local/delivery-store.js';
 import { SqliteMetadataStore } from './storage/local/metadata-store.js';
+import { redactPostgresUrl } from './storage/postgres/url.js';
 import type { BlobStore, MetadataStore } from './storage/types.js';
 
 export type MetadataLocation = { kind: 'sqlite'; dir: string } | { kind: 'postgres'; url: string };
@@ -40,7 +41,7 @@ export function metadataLocation(config: Config): MetadataLocation {
   if (url === undefined || url === '') return { kind: 'sqlite', dir: config.data };
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', dir: dirOf(url, 'sqlite:', '--metadata') };
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
-  throw new Error(`--metadata must be sqlite:DIR or postgres://USER:PASS@HOST:PORT/DB, got ${redact(url)}`);
+  throw new Error(`--metadata must be sqlite:DIR or postgres://USER:PASS@HOST:PORT/DB, got ${redactPostgresUrl(url)}`);
 }
 
 export function blobLocation(config: Config): BlobLocation {
@@ -54,19 +55,17 @@ export function blobLocation(config: Config): BlobLocation {
   throw new Error(`--blobs must be file:DIR or s3://BUCKET[/PREFIX], got ${url}`);
 }
 
-/** A URL without its password, for messages and logs. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
-}
-
 async function openMetadata(
   config: Config,
   where: MetadataLocation,
 ): Promise<{ meta: MetadataStore; deliveries: DeliveryStore; close(): Promise<void> }> {
   if (where.kind === 'postgres') {
-    throw new Error('PostgreSQL metadata is not built into this ossd');
+    // Loaded only when used: the embedded default never pays for the driver.
+    const { openPostgresMetadata } = await import('./storage/postgres/open.js');
+    const { meta, deliveries } = await openPostgresMetadata(where.url);
+    return { meta, deliveries, close: () => meta.close() };
   }
-  mkdirSync(where.dir, { recursive: true, mode: 0o700 });
+  prepareDataDir(where.dir);
   const meta = new SqliteMetadataStore(path.join(where.dir, 'meta.sqlite'), { fsync: config.fsync });
   return {
     meta,
@@ -77,9 +76,22 @@ async function openMetadata(
 
 async function openBlobs(config: Config, where: BlobLocation): Promise<BlobStore> {
   if (where.kind === 's3') {
-    throw new Error('S3 blob stores are not built into this ossd');
+    if (!config.blobsAccessKeyId || !config.blobsSecretAccessKey) {
+      throw new Error(
+        `--blobs ${where.url} needs the S3 store's credentials in OSSD_BLOBS_ACCESS_KEY_ID and OSSD_BLOBS_SECRET_ACCESS_KEY`,
+      );
+    }
+    const { openS3Blobs } = await import('./storage/s3/blob-store.js');
+    return openS3Blobs(where.url, {
+      endpoint: config.blobsEndpoint,
+      region: config.blobsRegion,
+      accessKeyId: config.blobsAccessKeyId,
+      secretAccessKey: config.blobsSecretAccessKey,
+      // No write may outlive half the grace window of garbage collection (see startBlobCollector).
+      maxWriteMs: (config.blobGcGraceHours * 3_600_000) / 2,
+    });
   }
-  mkdirSync(where.dir, { recursive: true, mode: 0o700 });
+  prepareDataDir(where.dir);
   const blobs = new LocalBlobStore(where.dir, config.fsync);
   await blobs.init();
   return blobs;
@@ -104,7 +116,7 @@ export async function openStorage(config: Config): Promise<Storage> {
     dataDir: metaAt.kind === 'sqlite' ? metaAt.dir : undefined,
     shared: metaAt.kind === 'postgres',
     describe: {
-      metadata: metaAt.kind === 'sqlite' ? `sqlite:${metaAt.dir}` : redact(metaAt.url),
+      metadata: metaAt.kind === 'sqlite' ? `sqlite:${metaAt.dir}` : redactPostgresUrl(metaAt.url),
       blobs: blobsAt.kind === 'file' ? `file:${blobsAt.dir}` : blobsAt.url,
     },
     async close() {

@@ -14,6 +14,7 @@ import { type RunningConsole, startConsole } from './console/server.js';
 import { createServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { type RunningMetricsListener, startMetricsListener } from './observability/metrics-listener.js';
 import type { Services } from './services.js';
 import { collectOrphanBlobs, startBlobCollector } from './storage/gc.js';
 import { startUploadCollector } from './storage/multipart-gc.js';
@@ -72,6 +73,8 @@ export interface RunningServer {
   /** The console's port and URL (…/-/console/); undefined when it is off or its derived port was busy. */
   consolePort?: number;
   consoleUrl?: string;
+  /** The port of the dedicated --metrics-address listener, when there is one. */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -124,10 +127,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const scheme = config.tlsCert ? 'https' : 'http';
   if (!endpoint) endpoint = `${scheme}://localhost:${actual}`;
   let webConsole: RunningConsole | undefined;
+  let metricsListener: RunningMetricsListener | undefined;
   try {
     webConsole = consoleAddress && (await startConsole(services, consoleAddress));
+    metricsListener = await startMetricsListener(services);
   } catch (err) {
     server.close();
+    await webConsole?.close();
     await uploadCollector.stop();
     await blobCollector?.stop();
     await storage.close();
@@ -143,6 +149,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           server.closeIdleConnections();
         }),
         webConsole?.close(),
+        metricsListener?.close(),
       ]);
       await uploadCollector.stop();
       await blobCollector?.stop();
@@ -160,6 +167,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     services,
     consolePort: webConsole?.port,
     consoleUrl: webConsole?.url,
+    metricsPort: metricsListener?.port,
     close,
   };
 }

@@ -13,6 +13,7 @@ export interface Plan {
   listing: { keys: number; dirs: number; walkDirs: number; rootReps: number };
   memory: { bigPut?: number; concurrent: number; concurrentSize: number };
   aliOss: { largeN: number; smallN: Record<1 | 16, number>; callbackN: Record<1 | 16, number> };
+  image: { n: Record<1 | 4, number>; cachedN: Record<1 | 4, number> };
 }
 
 export function makePlan(quick: boolean): Plan {
@@ -27,6 +28,7 @@ export function makePlan(quick: boolean): Plan {
       listing: { keys: 100_000, dirs: 100, walkDirs: 50, rootReps: 5 },
       memory: { concurrent: 64, concurrentSize: 16 * MiB },
       aliOss: { largeN: 2, smallN: { 1: 100, 16: 300 }, callbackN: { 1: 50, 16: 200 } },
+      image: { n: { 1: 8, 4: 16 }, cachedN: { 1: 200, 4: 400 } },
     };
   }
   return {
@@ -39,5 +41,6 @@ export function makePlan(quick: boolean): Plan {
     listing: { keys: 1_000_000, dirs: 100, walkDirs: 10, rootReps: 20 },
     memory: { bigPut: 2048 * MiB, concurrent: 64, concurrentSize: 64 * MiB },
     aliOss: { largeN: 4, smallN: { 1: 400, 16: 1500 }, callbackN: { 1: 200, 16: 800 } },
+    image: { n: { 1: 30, 4: 60 }, cachedN: { 1: 1000, 4: 2000 } },
   };
 }

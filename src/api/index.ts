@@ -3,16 +3,20 @@ import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
 import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
+import { deleteStyle } from './bucket/delete-style.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
+import { getStyle } from './bucket/get-style.js';
 import { listObjects } from './bucket/list-objects.js';
 import { listObjectsV2 } from './bucket/list-objects-v2.js';
+import { listStyle } from './bucket/list-style.js';
 import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
+import { putStyle } from './bucket/put-style.js';
 import type { Handler } from './handler.js';
 import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
 import { completeMultipartUpload } from './multipart/complete-multipart-upload.js';
@@ -31,6 +35,7 @@ import { getObjectMeta } from './object/get-object-meta.js';
 import { getObjectTagging } from './object/get-object-tagging.js';
 import { getSymlink } from './object/get-symlink.js';
 import { headObject } from './object/head-object.js';
+import { processObjectSave } from './object/process-object-save.js';
 import { putObject } from './object/put-object.js';
 import { putObjectAcl } from './object/put-object-acl.js';
 import { putObjectTagging } from './object/put-object-tagging.js';
@@ -74,5 +79,10 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PutBucketCors: putBucketCors,
   GetBucketCors: getBucketCors,
   DeleteBucketCors: deleteBucketCors,
+  PutStyle: putStyle,
+  GetStyle: getStyle,
+  ListStyle: listStyle,
+  DeleteStyle: deleteStyle,
+  ProcessObjectSave: processObjectSave,
   Options: preflight,
 };

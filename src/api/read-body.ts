@@ -7,7 +7,8 @@ export async function readSmallBody(ctx: RequestContext, limit: number): Promise
   if (declared > limit) throw new OssError('EntityTooLarge', { message: `The request body exceeds ${limit} bytes.` });
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const c of ctx.req) {
+  // Not destroyed on an early exit (too large): the rest of the body can still be drained.
+  for await (const c of ctx.req.iterator({ destroyOnReturn: false })) {
     size += (c as Buffer).length;
     if (size > limit) throw new OssError('EntityTooLarge', { message: `The request body exceeds ${limit} bytes.` });
     chunks.push(c as Buffer);

@@ -119,6 +119,9 @@ function emptyStyles(query: [string, string][]): readonly EmptyValueStyle[] {
   return query.some(([, v]) => v === '') ? EMPTY_VALUE_STYLES : ['rule'];
 }
 
+/** The longest validity of a V4 presigned URL OSS accepts (7 days). */
+export const MAX_V4_EXPIRES_SECONDS = 604_800;
+
 function expired(): OssError {
   return new OssError('AccessDenied', { message: 'Request has expired.', ec: '0002-00000069' });
 }
@@ -199,6 +202,12 @@ export async function authenticate(input: AuthInput, o: AuthOptions): Promise<Au
     const expiresIn = Number(q.get('x-oss-expires') ?? '3600');
     if (!cred || start === undefined || !Number.isFinite(expiresIn)) {
       throw new OssError('InvalidArgument', { message: 'Invalid V4 presigned URL parameters.' });
+    }
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_V4_EXPIRES_SECONDS) {
+      throw new OssError('AccessDenied', {
+        message: `Invalid x-oss-expires: must be between 1 and ${MAX_V4_EXPIRES_SECONDS} seconds (7 days).`,
+        ec: '0002-00000232',
+      });
     }
     const key = await resolveKey(cred.accessKeyId, headers, query, o);
     if (start + expiresIn * 1000 < o.now) throw expired();

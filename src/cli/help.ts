@@ -4,8 +4,19 @@ const GROUPS: [string, (flag: string) => boolean][] = [
   [
     'Network',
     (f) =>
-      ['address', 'public-endpoint', 'vhost-domain', 'region', 'tls-cert', 'tls-key', 'console-address'].includes(f),
+      [
+        'address',
+        'public-endpoint',
+        'vhost-domain',
+        'region',
+        'tls-cert',
+        'tls-key',
+        'console-address',
+        'body-idle-timeout-ms',
+        'max-connections',
+      ].includes(f),
   ],
+  ['Metrics', (f) => f.startsWith('metrics-')],
   [
     'Storage',
     (f) =>
@@ -22,6 +33,7 @@ const GROUPS: [string, (flag: string) => boolean][] = [
       ].includes(f),
   ],
   ['Callbacks', (f) => f.startsWith('callback-')],
+  ['Image processing', (f) => f.startsWith('image-')],
   ['Logging', () => true],
 ];
 

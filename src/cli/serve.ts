@@ -1,10 +1,16 @@
+import { metadataLocation } from '../backends.js';
 import { effectiveCallbackPolicy } from '../config/callback-policy.js';
 import type { Config } from '../config/config.js';
 import { startServer } from '../main.js';
+import { lockDataDir } from '../storage/local/data-dir.js';
 import { EXAMPLE_BUCKET, ensureExampleBucket } from './example-bucket.js';
 
 /** `ossd serve`: start, print how to connect, shut down gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
+  // Only the server locks an embedded metadata directory (admin commands share it with a running server);
+  // metadata in PostgreSQL is shared by many nodes by design.
+  const metadataAt = metadataLocation(config);
+  if (metadataAt.kind === 'sqlite') lockDataDir(metadataAt.dir);
   const running = await startServer(config);
   const { root, endpoint } = running;
   const secretLine = root.generated
@@ -18,7 +24,7 @@ export async function serve(config: Config): Promise<number> {
     missing: `The snippet below uses bucket ${EXAMPLE_BUCKET}; create it first:\n  ossd bucket create ${EXAMPLE_BUCKET} ${config.metadata ? '--metadata …' : `--data ${config.data}`}`,
   }[example];
   process.stdout.write(
-    `ossd is serving ${endpoint}  (data: ${config.data})
+    `ossd is serving ${endpoint}  (${storageSummary(running.services.backends)})
   AccessKeyId:     ${root.accessKeyId}
 ${secretLine}
 
@@ -49,4 +55,11 @@ ${running.consoleUrl ? `Console: ${running.consoleUrl}  (sign in with the access
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   return -1;
+}
+
+/** `data: DIR` for the embedded default, else where metadata and bytes live. */
+function storageSummary(b: { metadata: string; blobs: string }): string {
+  const dir = b.metadata.startsWith('sqlite:') ? b.metadata.slice('sqlite:'.length) : undefined;
+  if (dir !== undefined && b.blobs === `file:${dir}`) return `data: ${dir}`;
+  return `metadata: ${b.metadata}, blobs: ${b.blobs}`;
 }

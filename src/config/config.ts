@@ -50,6 +50,13 @@ export interface Config {
    * with their record instead of as a file: one commit, shared fsyncs. 0 = always files (default 65536).
    */
   inlineMaxBytes: number;
+  /**
+   * A request whose body stops arriving for this many ms gets 400 RequestTimeout and its connection
+   * is closed (default 60000; 0 = never).
+   */
+  bodyIdleTimeoutMs: number;
+  /** Concurrent client connections accepted; further ones are closed at once (default 1024; 0 = unlimited). */
+  maxConnections: number;
   /** Multipart uploads older than this many hours are aborted and their parts deleted (default 168 = 7 days; 0 = never). */
   multipartMaxAgeHours: number;
   /**
@@ -57,6 +64,20 @@ export interface Config {
    * (127.0.0.1:18081 by default; port 0 stays 0). See docs/console.md.
    */
   consoleAddress?: string;
+  /**
+   * Bearer token /-/metrics requires (`Authorization: Bearer TOKEN`, else 401). Unset: metrics are open on
+   * a loopback listener, and answer only loopback clients on any other. See docs/reliability.md.
+   */
+  metricsToken?: string;
+  /**
+   * HOST:PORT of a dedicated metrics listener (then the main and console listeners no longer serve
+   * /-/metrics), or `off` for no metrics endpoint at all. Unset: /-/metrics on the main listener.
+   */
+  metricsAddress?: string;
+  /** Disk budget of the processed-image cache (x-oss-process results), in bytes; 0 = no cache (default 256 MiB). */
+  imageCacheBytes: number;
+  /** Images decoded and processed at once; further requests wait (default 2). */
+  imageConcurrency: number;
   callback: CallbackConfig;
 }
 
@@ -99,6 +120,10 @@ export function defaultConfig(): Config {
     fsync: true,
     inlineMaxBytes: 64 * 1024,
     multipartMaxAgeHours: 168,
+    bodyIdleTimeoutMs: 60_000,
+    maxConnections: 1024,
+    imageCacheBytes: 256 * 1024 * 1024,
+    imageConcurrency: 2,
     callback: {
       timeoutMs: 5000,
       maxResponseBytes: 1024 * 1024,
@@ -160,6 +185,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       help: 'keep PutObject bodies up to this size in the metadata database (default 65536; 0 = never)',
     },
     {
+      flag: 'body-idle-timeout-ms',
+      path: 'bodyIdleTimeoutMs',
+      kind: 'number',
+      help: 'answer 400 RequestTimeout and close when a request body stalls this long (default 60000; 0 = never)',
+    },
+    {
+      flag: 'max-connections',
+      path: 'maxConnections',
+      kind: 'number',
+      help: 'concurrent client connections; further ones are closed at once (default 1024; 0 = unlimited)',
+    },
+    {
       flag: 'multipart-max-age-hours',
       path: 'multipartMaxAgeHours',
       kind: 'number',
@@ -170,6 +207,30 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'consoleAddress',
       kind: 'string',
       help: 'HOST:PORT of the web console, or off (default: main port + 1, i.e. 127.0.0.1:18081)',
+    },
+    {
+      flag: 'metrics-token',
+      path: 'metricsToken',
+      kind: 'string',
+      help: 'require Authorization: Bearer TOKEN on /-/metrics (default: none; loopback clients only off loopback)',
+    },
+    {
+      flag: 'metrics-address',
+      path: 'metricsAddress',
+      kind: 'string',
+      help: 'serve /-/metrics on its own HOST:PORT instead of the main port, or off (default: main port)',
+    },
+    {
+      flag: 'image-cache-bytes',
+      path: 'imageCacheBytes',
+      kind: 'number',
+      help: 'disk budget for processed images (x-oss-process), LRU (default 268435456; 0 = off)',
+    },
+    {
+      flag: 'image-concurrency',
+      path: 'imageConcurrency',
+      kind: 'number',
+      help: 'images processed at once; more requests wait (default 2)',
     },
     {
       flag: 'callback-timeout-ms',
@@ -298,6 +359,13 @@ export function loadConfig(flags: Record<string, string | boolean | string[] | u
   if (env.OSSD_BLOBS_SECRET_ACCESS_KEY) c.blobsSecretAccessKey = env.OSSD_BLOBS_SECRET_ACCESS_KEY;
   c.data = path.resolve(c.data);
   parseAddress(c.address);
+  if (
+    c.metricsAddress !== undefined &&
+    c.metricsAddress !== 'off' &&
+    !/^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(c.metricsAddress)
+  ) {
+    throw new Error(`--metrics-address must be HOST:PORT or off, got ${c.metricsAddress}`);
+  }
   return c;
 }
 

@@ -17,7 +17,6 @@ export const ERRORS = {
   FileAlreadyExists: { status: 409, message: 'The object you specified already exists and can not be overwritten.' },
   IncorrectNumberOfFilesInPOSTRequest: { status: 400, message: 'POST requires exactly one file upload per request.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
-  ServiceUnavailable: { status: 503, message: 'Please reduce your request rate.' },
   InvalidAccessKeyId: { status: 403, message: 'The OSS Access Key Id you provided does not exist in our records.' },
   InvalidArgument: { status: 400, message: 'Invalid argument.' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
@@ -77,10 +76,15 @@ export const ERRORS = {
     status: 400,
     message: 'Bucket POST must be of the enclosure-type multipart/form-data.',
   },
+  RequestTimeout: {
+    status: 400,
+    message: 'Your socket connection to the server was not read from or written to within the timeout period.',
+  },
   RequestTimeTooSkewed: {
     status: 403,
     message: 'The difference between the request time and the current time is too large.',
   },
+  ServiceUnavailable: { status: 503, message: 'The service is temporarily unavailable. Please try again.' },
   SecurityTokenExpired: { status: 403, message: 'The security token you provided has expired.' },
   InvalidSecurityToken: { status: 403, message: 'The security token you provided is invalid.' },
   SignatureDoesNotMatch: {
@@ -95,6 +99,17 @@ export const ERRORS = {
   NotSymlink: { status: 400, message: 'The specified object is not a symlink.' },
   NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
   NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration.' },
+  /** Not an OSS code (OSS never runs out of space): ossd's data directory is full. 507 as in RFC 4918. */
+  InsufficientStorage: {
+    status: 507,
+    message: 'The server is out of disk space; nothing was stored. Reads and deletes still work.',
+  },
+  // Image processing (x-oss-process=image/…, styles).
+  BadRequest: { status: 400, message: 'The request is not valid.' },
+  ImageTooLarge: { status: 400, message: 'The image is too large to process.' },
+  WatermarkError: { status: 400, message: 'The watermark could not be applied.' },
+  NoSuchStyle: { status: 404, message: 'The specified style does not exist.' },
+  TooManyStyles: { status: 400, message: 'A bucket can have at most 50 image styles.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type OssErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { safeEqual } from '../auth/authenticate.js';
 import { OssError } from '../errors/oss-error.js';
+import { METRICS_PATH, metricsOnMainListener, serveMetrics } from '../observability/metrics-endpoint.js';
 import type { Services } from '../services.js';
 import type { AccessKey } from '../storage/types.js';
 import { handleCallbackTest } from './admin-callback-test.js';
@@ -45,10 +46,8 @@ export async function handleAdmin(
     json(res, h.status === 'unavailable' ? 503 : 200, h);
     return { operation: 'Health' };
   }
-  if (path === '/-/metrics') {
-    const body = Buffer.from(await s.metrics.registry.metrics());
-    res.writeHead(200, { 'content-type': s.metrics.registry.contentType, 'content-length': body.length });
-    res.end(body);
+  if (path === METRICS_PATH && metricsOnMainListener(s)) {
+    await serveMetrics(req, res, s, false);
     return { operation: 'Metrics' };
   }
   if (path === '/callback_pub_key_v1.pem') {

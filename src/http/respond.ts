@@ -2,8 +2,9 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OssError } from '../errors/oss-error.js';
-import { StorageError } from '../storage/errors.js';
+import { isDiskFull, StorageError } from '../storage/errors.js';
 import type { OssResponse } from './context.js';
+import { settleUnreadBody } from './unread-body.js';
 import { renderXml } from './xml.js';
 
 export function errorXml(err: OssError, requestId: string, hostId: string): string {
@@ -32,6 +33,7 @@ export function sendError(
   }
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   res.setHeader('x-oss-ec', err.ec);
+  settleUnreadBody(res);
   if (err.status === 304) {
     res.writeHead(304);
     res.end();
@@ -52,6 +54,7 @@ export function sendError(
 /** Writes a handler's response; resolves with the body bytes sent. */
 export async function sendResponse(res: ServerResponse, method: string, r: OssResponse): Promise<number> {
   for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) res.setHeader(k, v);
+  settleUnreadBody(res);
   const status = r.status ?? 200;
   const body = r.body;
   if (body === undefined || method === 'HEAD' || status === 204 || status === 304) {
@@ -77,7 +80,13 @@ export async function sendResponse(res: ServerResponse, method: string, r: OssRe
   return sent;
 }
 
+/**
+ * The one place an unexpected error becomes an OSS error: a full disk (ENOSPC, EDQUOT, SQLITE_FULL,
+ * also as the cause of an InternalError) is 507 InsufficientStorage; anything else is InternalError.
+ */
 export function toOssError(err: unknown): OssError {
+  if (err instanceof OssError && err.code !== 'InternalError') return err;
+  if (isDiskFull(err)) return new OssError('InsufficientStorage', { cause: err });
   if (err instanceof OssError) return err;
   if (err instanceof StorageError && err.kind === 'unavailable') {
     return new OssError('ServiceUnavailable', {

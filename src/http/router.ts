@@ -39,13 +39,12 @@ const UNSUPPORTED_BUCKET = [
   'stat',
   'metaQuery',
   'resourceGroup',
-  'style',
   'cname',
   'live',
   'policyStatus',
   'accessPoint',
 ];
-const UNSUPPORTED_OBJECT = ['restore', 'x-oss-process', 'x-oss-async-process', 'selectObject', 'versions'];
+const UNSUPPORTED_OBJECT = ['restore', 'x-oss-async-process', 'selectObject', 'versions'];
 
 function stripPort(host: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
@@ -114,16 +113,19 @@ export function resolveOperation(
         if (has('location')) return 'GetBucketLocation';
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('cors')) return 'GetBucketCors';
+        if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         unsupported(query, UNSUPPORTED_BUCKET);
         return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('cors')) return 'PutBucketCors';
+        if (has('style')) return 'PutStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';
       case 'POST':
@@ -155,6 +157,7 @@ export function resolveOperation(
       if (has('uploads')) return 'InitiateMultipartUpload';
       if (has('uploadId')) return 'CompleteMultipartUpload';
       if (has('append')) return 'AppendObject';
+      if (has('x-oss-process')) return 'ProcessObjectSave';
       unsupported(query, UNSUPPORTED_OBJECT);
       throw methodNotAllowed(m, 'Object');
     case 'DELETE':

@@ -9,12 +9,14 @@ import { enforceStsPolicy } from '../auth/sts.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import { handleAdmin } from './admin.js';
+import { acceptChunkedWithLength } from './chunked-with-length.js';
 import { headerText, type RequestContext } from './context.js';
 import { applyCorsHeaders } from './cors.js';
 import { OPERATIONS } from './operations.js';
 import { newRequestId } from './request-id.js';
 import { sendError, sendResponse, toOssError } from './respond.js';
 import { resolveOperation, resolveTargets } from './router.js';
+import { watchBodyIdle } from './unread-body.js';
 import { validateBucketName, validateObjectKey } from './validate.js';
 
 function parseQuery(raw: string): [string, string][] {
@@ -77,7 +79,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   const requestId = newRequestId();
   res.setHeader('x-oss-request-id', requestId);
   res.setHeader('server', 'AliyunOSS');
-  res.setHeader('date', new Date().toUTCString());
+  // No Date here: Node stamps it (whole seconds) when the head is written, so it is never earlier than
+  // a Last-Modified set while a slow body was arriving.
   const method = (req.method ?? 'GET').toUpperCase();
   const rawUrl = req.url ?? '/';
   const qi = rawUrl.indexOf('?');
@@ -88,6 +91,15 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   let status = 500;
   let bytesOut = 0;
   let ctx: RequestContext | undefined;
+  let timedOut: OssError | undefined;
+  watchBodyIdle(req, res, s.config.bodyIdleTimeoutMs, () => {
+    // The handler is still waiting for the body: answer for it and close the connection; its read
+    // then fails on the closed socket and finds the response already sent.
+    timedOut = new OssError('RequestTimeout');
+    status = timedOut.status;
+    res.setHeader('connection', 'close');
+    bytesOut = sendError(res, method, timedOut, requestId, hostId);
+  });
   try {
     if (rawPath.startsWith('/-/') || rawPath === '/callback_pub_key_v1.pem') {
       const done = await handleAdmin(req, res, rawPath, parseQuery(rawQuery), s);
@@ -166,9 +178,18 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     status = response.status ?? 200;
     bytesOut = await sendResponse(res, method, response);
   } catch (err) {
-    const e = toOssError(err);
+    const e = timedOut ?? toOssError(err);
     status = e.status;
     if (e.code === 'InternalError') s.logger.error({ err, requestId, operation }, 'internal error');
+    if (e.code === 'InsufficientStorage') {
+      s.metrics.diskFull.inc({ operation });
+      s.logger.error(
+        { err, requestId, operation, data: s.config.data },
+        'disk full: write refused with 507; free space under the data directory',
+      );
+    }
+    if (timedOut) return;
+    if (e.code === 'ServiceUnavailable') s.logger.warn({ err, requestId, operation }, 'storage unavailable');
     bytesOut = sendError(res, method, e, requestId, hostId);
   } finally {
     const seconds = (performance.now() - startedAt) / 1000;
@@ -207,6 +228,13 @@ export function createServer(s: Services, route: RouteFn = handleRequest): Serve
     res.once('close', () => inFlight.delete(res));
     // A request that arrives on a kept-alive connection after close() is served, then the connection ends.
     if (!server.listening) res.shouldKeepAlive = false;
+    if (!framing.trackRequest(req, res)) {
+      s.logger.warn(
+        { ip: clientIp(req) },
+        'bytes after a Content-Length + chunked request ignored; connection closing',
+      );
+      return;
+    }
     // Graceful shutdown: server.close() only closes connections idle at that moment, so a keep-alive
     // connection whose request was in flight would hold close() open for keepAliveTimeout. Close it
     // as soon as its response is done.
@@ -232,8 +260,17 @@ export function createServer(s: Services, route: RouteFn = handleRequest): Serve
     close(callback);
     return server;
   };
+  const framing = acceptChunkedWithLength(server);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
+  // Beyond the cap Node closes a new connection at once, before reading from it.
+  if (s.config.maxConnections > 0) server.maxConnections = s.config.maxConnections;
+  server.on('drop', (d?: { remoteAddress?: string }) =>
+    s.logger.warn(
+      { ip: d?.remoteAddress, max: server.maxConnections },
+      'connection refused: --max-connections reached',
+    ),
+  );
   return server;
 }

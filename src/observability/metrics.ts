@@ -8,6 +8,7 @@ export class Metrics {
   readonly bytesIn: Counter<'operation'>;
   readonly bytesOut: Counter<'operation'>;
   readonly callbacks: Counter<'outcome'>;
+  readonly diskFull: Counter<'operation'>;
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
@@ -40,6 +41,12 @@ export class Metrics {
       name: 'ossd_callbacks_total',
       help: 'Callback deliveries by outcome',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.diskFull = new Counter({
+      name: 'ossd_disk_full_total',
+      help: 'Writes refused with 507 InsufficientStorage because the data directory is out of space',
+      labelNames: ['operation'],
       registers: [this.registry],
     });
   }

@@ -12,3 +12,17 @@ export class StorageError extends Error {
     this.name = 'StorageError';
   }
 }
+
+/** Error codes that mean the disk (or the user's quota) under the data directory is full. */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/** Whether `err`, or an error in its `cause` chain, says the disk is full (fs errno or SQLite's SQLITE_FULL). */
+export function isDiskFull(err: unknown): boolean {
+  let e = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && DISK_FULL_CODES.has(code)) return true;
+    e = e.cause;
+  }
+  return false;
+}

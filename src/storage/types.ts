@@ -292,3 +292,16 @@ export interface BlobListing {
   /** When the blob was written (its file's mtime, or the object store's LastModified), ms since the epoch. */
   modifiedAt: number;
 }
+
+/** The content headers of a record, as every metadata store keeps them (one JSON document). */
+export function storedHeaders(o: ContentHeaders): ContentHeaders {
+  return {
+    contentType: o.contentType,
+    cacheControl: o.cacheControl,
+    contentDisposition: o.contentDisposition,
+    contentEncoding: o.contentEncoding,
+    contentLanguage: o.contentLanguage,
+    expires: o.expires,
+    serverSideEncryption: o.serverSideEncryption,
+  };
+}

@@ -7,7 +7,7 @@ import { crc64 } from '../../src/storage/crc64.js';
 import { b64, type OssErrorLike, putWithCallback } from '../helpers/callback-client.js';
 import { type CallbackReceiver, startCallbackReceiver } from '../helpers/callback-receiver.js';
 import { gif, jpeg, png, webpLossless } from '../helpers/images.js';
-import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
+import { ONE_NODE_ONLY, startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
 const SEED_BODY = 'bucket=${bucket}&object=${object}&var1=${x:var1}&var2=${x:var2}';
 
@@ -344,7 +344,9 @@ describe('callback limits, address policy and the delivery log', () => {
     await server.stop();
   });
 
-  it('caps callbacks in flight: beyond the cap the upload gets 203 Too many callback requests at once', async () => {
+  it('caps callbacks in flight: beyond the cap the upload gets 203 Too many callback requests at once', {
+    skip: ONE_NODE_ONLY,
+  }, async () => {
     const hanging = [1, 2].map((i) =>
       putWithCallback(client, `hang-${i}.txt`, Buffer.from('h'), { url: app.url, body: 'o=${object}' }).catch(
         (e: OssErrorLike) => e,
@@ -419,12 +421,19 @@ describe('callback limits, address policy and the delivery log', () => {
       headers: again.headers as Record<string, string>,
       body: again.body,
     });
+    // A failed delivery of its own, so the filter has something to find whatever ran before.
+    app.setBehaviour({ kind: 'status', status: 500 });
+    const failed = (await putWithCallback(client, 'failing.txt', Buffer.from('f'), {
+      url: app.url,
+      body: 'o=${object}',
+    }).catch((e: OssErrorLike) => e)) as OssErrorLike;
+    assert.equal(failed.status, 203);
     const failedOnly = (await (
       await fetch(`${server.endpoint}/-/admin/callbacks?ok=false`, { headers: { authorization: auth } })
     ).json()) as {
-      deliveries: { ok: boolean }[];
+      deliveries: { ok: boolean; key: string }[];
     };
-    assert.ok(failedOnly.deliveries.length >= 3);
+    assert.ok(failedOnly.deliveries.some((x) => x.key === 'failing.txt'));
     assert.ok(failedOnly.deliveries.every((x) => !x.ok));
   });
 });

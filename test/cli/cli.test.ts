@@ -60,7 +60,7 @@ function ossd(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess
 function run(
   args: string[],
   env?: NodeJS.ProcessEnv,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = ossd(args, env);
   let stdout = '';

@@ -175,6 +175,12 @@ describe('resolveOperation', () => {
     ['GET', bucket, 'location', {}, 'GetBucketLocation'],
     ['GET', bucket, 'bucketInfo', {}, 'GetBucketInfo'],
     ['GET', bucket, 'cors', {}, 'GetBucketCors'],
+    ['GET', bucket, 'style', {}, 'ListStyle'],
+    ['GET', bucket, 'style&styleName=s', {}, 'GetStyle'],
+    ['PUT', bucket, 'style&styleName=s', {}, 'PutStyle'],
+    ['DELETE', bucket, 'style&styleName=s', {}, 'DeleteStyle'],
+    ['GET', object, 'x-oss-process=image/resize,w_100', {}, 'GetObject'],
+    ['POST', object, 'x-oss-process', {}, 'ProcessObjectSave'],
     ['GET', bucket, 'uploads&prefix=p', {}, 'ListMultipartUploads'],
     ['PUT', bucket, '', {}, 'PutBucket'],
     ['PUT', bucket, 'acl', { 'x-oss-acl': 'public-read' }, 'PutBucketAcl'],
@@ -238,10 +244,8 @@ describe('resolveOperation', () => {
     ['PUT', bucket, 'website'],
     ['DELETE', bucket, 'lifecycle'],
     ['DELETE', bucket, 'tagging'],
-    ['GET', object, 'x-oss-process=image/resize,w_100'],
     ['GET', object, 'restore'],
     ['POST', object, 'restore'],
-    ['POST', object, 'x-oss-process=csv/select'],
     ['POST', object, 'x-oss-async-process'],
   ];
   for (const [method, target, query] of notImplemented) {

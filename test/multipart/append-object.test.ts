@@ -7,7 +7,7 @@ import { crc64 } from '../../src/storage/crc64.js';
 import { b64 } from '../helpers/callback-client.js';
 import { type CallbackReceiver, startCallbackReceiver } from '../helpers/callback-receiver.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
-import { blobFiles, rawObjectRequest, rejectsWith } from './helpers.js';
+import { rawObjectRequest, rejectsWith, storedBlobs } from './helpers.js';
 
 interface AppendResult {
   nextAppendPosition: string;
@@ -36,7 +36,7 @@ describe('AppendObject with ali-oss', () => {
 
   it('appends a sequence: next position, CRC64 of the whole object, one blob per append, chained ETag', async () => {
     const chunks = [randomBytes(1000), randomBytes(1), randomBytes(70_000), Buffer.from('tail')];
-    const blobsBefore = blobFiles(server.dataDir).size;
+    const blobsBefore = (await storedBlobs(server)).size;
     let position = 0;
     let etag: string | undefined;
     for (const [i, chunk] of chunks.entries()) {
@@ -55,7 +55,7 @@ describe('AppendObject with ali-oss', () => {
       appendEtag(undefined, createHash('md5').update(chunks[0]).digest()),
       createHash('md5').update(chunks[0]).digest('hex').toUpperCase(),
     );
-    assert.equal(blobFiles(server.dataDir).size, blobsBefore + chunks.length);
+    assert.equal((await storedBlobs(server)).size, blobsBefore + chunks.length);
     const whole = Buffer.concat(chunks);
     const got = await client.get('log.txt');
     assert.ok(Buffer.from(got.content).equals(whole));
@@ -120,7 +120,7 @@ describe('AppendObject with ali-oss', () => {
 
   it('concurrent appends at the same position: exactly one wins, the losers leave no blob', async () => {
     await append('race.bin', Buffer.from('start'), 0);
-    const blobsBefore = blobFiles(server.dataDir).size;
+    const blobsBefore = (await storedBlobs(server)).size;
     const contenders = Array.from({ length: 6 }, (_, i) => Buffer.from(`contender-${i}`));
     const results = await Promise.allSettled(contenders.map((c) => append('race.bin', c, 5)));
     const won = results.filter((r) => r.status === 'fulfilled');
@@ -133,7 +133,7 @@ describe('AppendObject with ali-oss', () => {
     const got = await client.get('race.bin');
     assert.ok(Buffer.from(got.content).equals(whole));
     assert.equal((got.res.headers as Record<string, string>)['x-oss-hash-crc64ecma'], crc64(whole));
-    assert.equal(blobFiles(server.dataDir).size, blobsBefore + 1);
+    assert.equal((await storedBlobs(server)).size, blobsBefore + 1);
   });
 
   it('never runs a callback for an append (ali-oss then fails to JSON.parse the empty body)', async () => {

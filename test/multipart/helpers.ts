@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type OSS from 'ali-oss';
+import type { BlobStore } from '../../src/storage/types.js';
 
 /** What ali-oss's request() resolves with. */
 export interface RawResult {
@@ -52,6 +53,13 @@ export function tempFile(size: number, name = 'data.bin'): { file: string; bytes
 }
 
 /** Blob files currently in a data directory. */
+/** Every blob in the server's blob store (files, or objects in an S3 store in cluster mode). */
+export async function storedBlobs(server: { services: { blobs: BlobStore } }): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const l of server.services.blobs.list()) out.add(l.blob);
+  return out;
+}
+
 export function blobFiles(dataDir: string): Set<string> {
   const root = path.join(dataDir, 'blobs');
   const out = new Set<string>();

@@ -5,7 +5,7 @@ import type OSS from 'ali-oss';
 import { crc64 } from '../../src/storage/crc64.js';
 import { b64 } from '../helpers/callback-client.js';
 import { startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
-import { blobFiles, completeXml, loose, partList, rawObjectRequest, rejectsWith } from './helpers.js';
+import { completeXml, loose, partList, rawObjectRequest, rejectsWith, storedBlobs } from './helpers.js';
 
 const KB = 1024;
 const md5hex = (b: Buffer) => createHash('md5').update(b).digest('hex').toUpperCase();
@@ -35,11 +35,11 @@ describe('multipart operations one by one with ali-oss', () => {
     const r1 = await client.uploadPart('replace.bin', uploadId, 1, a as unknown as string, 0, a.length);
     assert.equal(r1.etag, `"${md5hex(a)}"`);
     assert.equal((r1.res.headers as Record<string, string>)['x-oss-hash-crc64ecma'], crc64(a));
-    const blobsBefore = blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const b = randomBytes(2000);
     const r2 = await client.uploadPart('replace.bin', uploadId, 1, b as unknown as string, 0, b.length);
     assert.equal(r2.etag, `"${md5hex(b)}"`);
-    const blobsAfter = blobFiles(server.dataDir);
+    const blobsAfter = await storedBlobs(server);
     assert.equal(blobsAfter.size, blobsBefore.size, 'one blob replaced by another');
     const parts = await loose(client).listParts('replace.bin', uploadId, {});
     const list = partList(parts.parts);
@@ -153,7 +153,7 @@ describe('multipart operations one by one with ali-oss', () => {
     const listed = await loose(client).listParts('errors.bin', uploadId, {});
     assert.equal(partList(listed.parts).length, 3);
     // Gaps are allowed, ETags compare without quotes and case-insensitively; the small last part is fine.
-    const blobsBefore = blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const done = await req([
       { number: 1, etag: etags[0].replace(/"/g, '').toLowerCase() },
       { number: 2, etag: etags[1] },
@@ -171,7 +171,7 @@ describe('multipart operations one by one with ali-oss', () => {
     assert.equal(done.res.headers['x-oss-hash-crc64ecma'], crc64(content));
     assert.ok(Buffer.from((await client.get('errors.bin')).content).equals(content));
     // Part 3 was not listed: its blob is gone; parts 1 and 2 are the object now.
-    assert.equal(blobFiles(server.dataDir).size, blobsBefore.size - 1);
+    assert.equal((await storedBlobs(server)).size, blobsBefore.size - 1);
     await rejectsWith(loose(client).listParts('errors.bin', uploadId, {}), 'NoSuchUpload', 404);
   });
 
@@ -206,12 +206,12 @@ describe('multipart operations one by one with ali-oss', () => {
 
   it('Complete replaces an existing object and releases its blobs', async () => {
     await client.put('replaced.bin', randomBytes(100_000)); // above --inline-max-bytes: a file
-    const blobsBefore = blobFiles(server.dataDir);
+    const blobsBefore = await storedBlobs(server);
     const part = randomBytes(300);
     const { uploadId, etags } = await upload('replaced.bin', [part]);
     await client.completeMultipartUpload('replaced.bin', uploadId, [{ number: 1, etag: etags[0] }]);
     assert.ok(Buffer.from((await client.get('replaced.bin')).content).equals(part));
-    assert.equal(blobFiles(server.dataDir).size, blobsBefore.size, 'old object blob released, part blob kept');
+    assert.equal((await storedBlobs(server)).size, blobsBefore.size, 'old object blob released, part blob kept');
   });
 
   it('Initiate captures content type, metadata, ACL, storage class and tags for the final object', async () => {

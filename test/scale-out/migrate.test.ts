@@ -10,8 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
-import { REPO, runToEnd } from '../helpers/spawn-ossd.js';
-import { ROOT_ID, ROOT_SECRET, startTestServer, type TestServer } from '../helpers/start-server.js';
+import { sharedStores, startCluster } from '../helpers/cluster.js';
+import { runToEnd } from '../helpers/spawn-ossd.js';
+import { ossClient, ROOT_ID, ROOT_SECRET, startTestServer, type TestServer } from '../helpers/start-server.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -24,7 +25,17 @@ function tempDir(): string {
   return d;
 }
 
-function migrateCli(source: string, toMetadata: string, toBlobs: string) {
+function nodeClient(port: number, options: Partial<OSS.Options>): OSS {
+  return ossClient({
+    endpoint: `http://localhost:${port}`,
+    sldEnable: true,
+    accessKeyId: ROOT_ID,
+    accessKeySecret: ROOT_SECRET,
+    ...options,
+  });
+}
+
+function migrateCli(source: string, toMetadata: string, toBlobs: string, extra: Record<string, string> = {}) {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OSSD_') && v !== undefined) env[k] = v;
   return runToEnd(
@@ -41,7 +52,7 @@ function migrateCli(source: string, toMetadata: string, toBlobs: string) {
       '--to-blobs',
       toBlobs,
     ],
-    { ...env, OSSD_ROOT_ACCESS_KEY_ID: ROOT_ID, OSSD_ROOT_ACCESS_KEY_SECRET: ROOT_SECRET },
+    { ...env, ...extra, OSSD_ROOT_ACCESS_KEY_ID: ROOT_ID, OSSD_ROOT_ACCESS_KEY_SECRET: ROOT_SECRET },
     120_000,
   );
 }
@@ -81,7 +92,7 @@ async function populate(server: TestServer, client: OSS): Promise<Fixture> {
   return { objects, uploadId, part1, publicKey };
 }
 
-async function assertServes(dest: TestServer, fx: Fixture): Promise<void> {
+async function assertServes(dest: TestServer, fx: Fixture, finishUpload = true): Promise<void> {
   const client = dest.client({ bucket: 'src' });
   for (const [key, data] of fx.objects) {
     const r = await client.get(key);
@@ -97,10 +108,12 @@ async function assertServes(dest: TestServer, fx: Fixture): Promise<void> {
   assert.equal((head.res.headers as Record<string, string>)['x-oss-meta-color'], 'blue');
   const list = await client.listV2({ 'max-keys': '100' });
   assert.deepEqual(
-    list.objects.map((o) => o.name),
+    list.objects.map((o) => o.name).filter((k) => k !== 'pending.bin'),
     [...fx.objects.keys()].sort(),
   );
   assert.equal((await client.getBucketACL('src')).acl, 'public-read');
+  assert.equal(await (await fetch(`http://127.0.0.1:${dest.port}/callback_pub_key_v1.pem`)).text(), fx.publicKey);
+  if (!finishUpload) return;
   // The upload in progress continues at the destination.
   const part2 = randomBytes(1000);
   const p2 = await client.uploadPart('pending.bin', fx.uploadId, 2, part2, 0, part2.length);
@@ -111,8 +124,6 @@ async function assertServes(dest: TestServer, fx: Fixture): Promise<void> {
     { number: 2, etag: p2.etag },
   ]);
   assert.deepEqual((await client.get('pending.bin')).content, Buffer.concat([fx.part1, part2]));
-  // Callbacks are signed with the same key.
-  assert.equal(await (await fetch(`http://127.0.0.1:${dest.port}/callback_pub_key_v1.pem`)).text(), fx.publicKey);
 }
 
 describe('ossd migrate (embedded → embedded elsewhere)', () => {
@@ -169,4 +180,45 @@ describe('ossd migrate (embedded → embedded elsewhere)', () => {
   });
 });
 
-void REPO;
+describe('ossd migrate (embedded → PostgreSQL + S3)', () => {
+  it('moves a deployment into the shared stores, which then serve it from any node', async (t) => {
+    const stores = await sharedStores();
+    if (typeof stores === 'string') return t.skip(stores);
+    try {
+      const source = await startTestServer();
+      const client = source.client({ bucket: 'src' });
+      await client.putBucket('src');
+      const fx = await populate(source, client);
+      const sourceDir = source.dataDir;
+      await source.close();
+      dirs.push(sourceDir);
+      const env = {
+        OSSD_BLOBS_ENDPOINT: stores.rgw.endpoint,
+        OSSD_BLOBS_ACCESS_KEY_ID: stores.rgw.accessKey,
+        OSSD_BLOBS_SECRET_ACCESS_KEY: stores.rgw.secretKey,
+      };
+      const first = await migrateCli(sourceDir, stores.metadata, stores.blobs, env);
+      assert.equal(first.code, 0, first.output);
+      assert.match(first.output, /6 objects copied \(0 already there\)/);
+      assert.doesNotMatch(first.output, /postgres:\/\/[^@\s]*:[^*@\s]+@/, 'no password in the output');
+      const again = await migrateCli(sourceDir, stores.metadata, stores.blobs, env);
+      assert.equal(again.code, 0, again.output);
+      assert.match(again.output, /0 objects copied \(6 already there\)/);
+      const cluster = await startCluster(stores, 2);
+      try {
+        for (const node of cluster.nodes) {
+          await assertServes(
+            { ...node, client: (o = {}) => nodeClient(node.port, o) } as TestServer,
+            fx,
+            node === cluster.nodes[0],
+          );
+        }
+      } finally {
+        await cluster.close();
+      }
+    } catch (err) {
+      await stores.drop();
+      throw err;
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import OSS from 'ali-oss';
 import { ROOT_ID, ROOT_SECRET, startTestServer, type TestServer } from '../helpers/start-server.js';
@@ -93,6 +94,25 @@ describe('HTTPS with tlsCert/tlsKey', () => {
       assert.equal(text, body.toString());
     });
   }
+
+  it('a stream put sending Content-Length and chunked together is accepted over HTTPS too', async () => {
+    const client = new OSS({
+      endpoint: `https://localhost:${server.port}`,
+      secure: true,
+      sldEnable: true,
+      accessKeyId: ROOT_ID,
+      accessKeySecret: ROOT_SECRET,
+      bucket: 'tls',
+      httpsAgent: new https.Agent({ ca: cert, keepAlive: true }),
+    } as OSS.Options);
+    await client.put('warm-up.txt', Buffer.from('first request on the kept-alive connection'));
+    const body = Buffer.from('streamed over tls '.repeat(500));
+    const put = await client.put('clte.txt', Readable.from([body]), {
+      headers: { 'Content-Length': String(body.length) },
+    });
+    assert.equal(put.res.status, 200);
+    assert.deepEqual((await client.get('clte.txt')).content, body);
+  });
 
   it('refuses plain HTTP on the TLS port and untrusted clients fail the handshake', async () => {
     await assert.rejects(fetch(`http://127.0.0.1:${server.port}/-/health`));

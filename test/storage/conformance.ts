@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { crc64 } from '../../src/storage/crc64.js';
 import { StorageError } from '../../src/storage/errors.js';
-import type { BlobStore, MetadataStore, ObjectRecord } from '../../src/storage/types.js';
+import type { BlobStore, MetadataStore, MultipartUpload, ObjectRecord, PartRecord } from '../../src/storage/types.js';
 
 export interface Backend {
   meta: MetadataStore;
@@ -38,6 +38,20 @@ function obj(bucket: string, key: string, blob: string, size = 1): ObjectRecord 
     tags: {},
     segments: [{ blob, size, crc64: '0' }],
   };
+}
+
+function upload(bucket: string, key: string, uploadId: string): MultipartUpload {
+  return {
+    uploadId,
+    bucket,
+    key,
+    initiated: Date.now(),
+    template: { acl: 'default', storageClass: 'Standard', contentType: 'text/plain', meta: {}, tags: {} },
+  };
+}
+
+function part(uploadId: string, partNumber: number, blob: string): PartRecord {
+  return { uploadId, partNumber, blob, size: 1, etag: `E${partNumber}`, crc64: '0', lastModified: Date.now() };
 }
 
 export function storageConformance(name: string, open: () => Promise<Backend>): void {
@@ -291,6 +305,269 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
           after = page.nextMarker;
         }
         assert.deepEqual(seen.sort(), ['a', 'a/', 'b', 'b/', 'c/', 'é', 'z', '中'].sort());
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('lists keys in UTF-8 byte order: above U+FFFF, around the delimiter, page by page', async () => {
+      const b = await open();
+      try {
+        // UTF-16 order puts U+1F600 (a surrogate pair) before U+FFFD; UTF-8 byte order puts it after. '!' < '/' < '0'.
+        const keys = [
+          'a',
+          'a!',
+          'a/',
+          'a/b',
+          'a/\u{1F600}',
+          'a0',
+          '\uFF5E',
+          '\uFFFD',
+          '\u{1F600}',
+          '\u{1F600}/x',
+          '\u{10FFFF}',
+        ];
+        await Promise.all(keys.map((k, i) => b.meta.putObject(obj('u', k, i.toString(16).padStart(32, '0')))));
+        const byteOrder = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        assert.notDeepEqual(byteOrder, [...keys].sort(), 'the case differs between UTF-16 and UTF-8 order');
+        const all = await b.meta.listObjects('u', { prefix: '', delimiter: '', after: '', maxKeys: 100 });
+        assert.deepEqual(
+          all.objects.map((o) => o.key),
+          byteOrder,
+        );
+        // One entry per page, with the delimiter: every object and common prefix once, in byte order.
+        const seen: string[] = [];
+        let after = '';
+        for (let guard = 0; guard < 30; guard++) {
+          const page = await b.meta.listObjects('u', { prefix: '', delimiter: '/', after, maxKeys: 1 });
+          seen.push(...page.objects.map((o) => o.key), ...page.commonPrefixes);
+          if (!page.isTruncated) break;
+          assert.ok(page.nextMarker);
+          after = page.nextMarker;
+        }
+        assert.deepEqual(seen, ['a', 'a!', 'a/', 'a0', '\uFF5E', '\uFFFD', '\u{1F600}', '\u{1F600}/', '\u{10FFFF}']);
+        // A marker above U+FFFF and a prefix that is one.
+        const tail = await b.meta.listObjects('u', { prefix: '', delimiter: '', after: '\uFFFD', maxKeys: 100 });
+        assert.deepEqual(
+          tail.objects.map((o) => o.key),
+          ['\u{1F600}', '\u{1F600}/x', '\u{10FFFF}'],
+        );
+        const emoji = await b.meta.listObjects('u', { prefix: '\u{1F600}', delimiter: '/', after: '', maxKeys: 100 });
+        assert.deepEqual(
+          emoji.objects.map((o) => o.key),
+          ['\u{1F600}'],
+        );
+        assert.deepEqual(emoji.commonPrefixes, ['\u{1F600}/']);
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('skips past large common prefixes: every entry once however the pages fall', async () => {
+      const b = await open();
+      try {
+        const keys: string[] = [];
+        for (const dir of ['d1/', 'd2/', 'd3/']) for (let i = 0; i < 40; i++) keys.push(`${dir}${i}`);
+        keys.push('d1', 'd2x', 'e');
+        await Promise.all(keys.map((k, i) => b.meta.putObject(obj('cp', k, i.toString(16).padStart(32, '0')))));
+        for (const maxKeys of [1, 2, 3, 1000]) {
+          const seen: string[] = [];
+          let after = '';
+          for (let guard = 0; guard < 30; guard++) {
+            const page = await b.meta.listObjects('cp', { prefix: '', delimiter: '/', after, maxKeys });
+            assert.ok(page.objects.length + page.commonPrefixes.length <= maxKeys);
+            seen.push(
+              ...[...page.objects.map((o) => o.key), ...page.commonPrefixes].sort((x, y) =>
+                Buffer.compare(Buffer.from(x), Buffer.from(y)),
+              ),
+            );
+            if (!page.isTruncated) break;
+            after = page.nextMarker ?? '';
+          }
+          assert.deepEqual(seen, ['d1', 'd1/', 'd2/', 'd2x', 'd3/', 'e'], `maxKeys ${maxKeys}`);
+        }
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('tells which blobs objects and parts reference, and forgets released ones', async () => {
+      const b = await open();
+      try {
+        const [o1, o2, p1, p2, none] = ['1', '2', '3', '4', '5'].map((c) => c.repeat(32).replace(/^./, 'f'));
+        assert.deepEqual([...(await b.meta.referencedAmong([]))], []);
+        await b.meta.putObject(obj('r', 'k', o1));
+        await b.meta.multipart.createUpload(upload('r', 'm', 'up1'));
+        assert.notEqual(await b.meta.multipart.putPart(part('up1', 1, p1)), 'no-upload');
+        const refs = await b.meta.referencedAmong([o1, p1, none]);
+        assert.deepEqual([...refs].sort(), [o1, p1].sort());
+        // An overwrite releases the old blob; a part replaced releases its blob.
+        assert.deepEqual((await b.meta.putObject(obj('r', 'k', o2))).released, [o1]);
+        assert.deepEqual(await b.meta.multipart.putPart(part('up1', 1, p2)), { released: [p1] });
+        assert.deepEqual([...(await b.meta.referencedAmong([o1, o2, p1, p2]))].sort(), [o2, p2].sort());
+        // Completing turns the part into an object segment: still referenced.
+        const done = await b.meta.multipart.completeUpload('up1', obj('r', 'm', p2), [part('up1', 1, p2)]);
+        assert.deepEqual(done, { released: [] });
+        assert.deepEqual([...(await b.meta.referencedAmong([p2]))], [p2]);
+        await b.meta.deleteObject('r', 'm');
+        await b.meta.deleteObject('r', 'k');
+        assert.deepEqual([...(await b.meta.referencedAmong([o2, p2]))], []);
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('keeps settings first-writer-wins', async () => {
+      const b = await open();
+      try {
+        assert.equal(await b.meta.getSetting('callback-key'), undefined);
+        assert.equal(await b.meta.putSettingIfAbsent('callback-key', 'first'), 'first');
+        assert.equal(await b.meta.putSettingIfAbsent('callback-key', 'second'), 'first');
+        assert.equal(await b.meta.getSetting('callback-key'), 'first');
+        assert.equal(await b.meta.getSetting('other'), undefined);
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('runs multipart uploads: parts replaced, parts-changed, complete with a guard, abort, collect', async () => {
+      const b = await open();
+      try {
+        const mp = b.meta.multipart;
+        const blob = (c: string) => c.repeat(32);
+        assert.equal(await mp.putPart(part('nope', 1, blob('a'))), 'no-upload');
+        await mp.createUpload(upload('mp', 'obj', 'u1'));
+        assert.equal((await mp.getUpload('u1'))?.key, 'obj');
+        for (let n = 1; n <= 3; n++) await mp.putPart(part('u1', n, blob(String(n))));
+        const first = await mp.listParts('u1', 0, 2);
+        assert.deepEqual(
+          first.parts.map((p) => p.partNumber),
+          [1, 2],
+        );
+        assert.equal(first.isTruncated, true);
+        assert.deepEqual(
+          (await mp.listParts('u1', 2, 2)).parts.map((p) => p.blob),
+          [blob('3')],
+        );
+        // Part 2 re-uploaded after the caller read it.
+        await mp.putPart(part('u1', 2, blob('b')));
+        const used = [part('u1', 1, blob('1')), part('u1', 2, blob('2'))];
+        assert.equal(await mp.completeUpload('u1', obj('mp', 'obj', blob('1')), used), 'parts-changed');
+        // A guard that throws leaves the upload as it was.
+        await b.meta.putObject(obj('mp', 'obj', blob('e')));
+        const fresh = [part('u1', 1, blob('1')), part('u1', 2, blob('b'))];
+        const target = {
+          ...obj('mp', 'obj', blob('1')),
+          segments: fresh.map((p) => ({ blob: p.blob, size: 1, crc64: '0' })),
+        };
+        await assert.rejects(
+          mp.completeUpload('u1', target, fresh, (existing) => {
+            if (existing) throw new Error('exists');
+          }),
+          /exists/,
+        );
+        assert.ok(await mp.getUpload('u1'));
+        // Complete: the unused part 3 and the replaced object's blob are released.
+        const done = await mp.completeUpload('u1', target, fresh);
+        assert.deepEqual(
+          done !== 'no-upload' && done !== 'parts-changed' ? [...done.released].sort() : done,
+          [blob('e'), blob('3')].sort(),
+        );
+        assert.equal(await mp.getUpload('u1'), undefined);
+        assert.equal(await mp.completeUpload('u1', target, fresh), 'no-upload');
+        assert.deepEqual(
+          (await b.meta.getObject('mp', 'obj'))?.segments.map((s) => s.blob),
+          [blob('1'), blob('b')],
+        );
+        // Abort releases every part; old uploads are collected.
+        await mp.createUpload(upload('mp', 'x', 'u2'));
+        await mp.putPart(part('u2', 1, blob('c')));
+        assert.deepEqual(await mp.abortUpload('u2'), { released: [blob('c')] });
+        assert.equal(await mp.abortUpload('u2'), 'no-upload');
+        await mp.createUpload({ ...upload('mp', 'old', 'u3'), initiated: 1 });
+        await mp.putPart(part('u3', 1, blob('d')));
+        await mp.createUpload(upload('mp', 'new', 'u4'));
+        assert.deepEqual(await mp.abortUploadsBefore(1000), { released: [blob('d')], uploads: ['u3'] });
+        assert.ok(await mp.getUpload('u4'));
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('lists multipart uploads by key and upload id, skipping common prefixes, page by page', async () => {
+      const b = await open();
+      try {
+        const mp = b.meta.multipart;
+        const entries: [string, string][] = [
+          ['a', 'u01'],
+          ['a', 'u02'],
+          ['d/1', 'u03'],
+          ['d/2', 'u04'],
+          ['d/3', 'u05'],
+          ['e', 'u06'],
+          ['\u{1F600}', 'u07'],
+          ['\uFFFD', 'u08'],
+        ];
+        for (const [key, id] of entries) await mp.createUpload(upload('lu', key, id));
+        const all = await mp.listUploads('lu', {
+          prefix: '',
+          delimiter: '',
+          keyMarker: '',
+          uploadIdMarker: '',
+          maxUploads: 100,
+        });
+        assert.deepEqual(
+          all.uploads.map((u) => u.uploadId),
+          ['u01', 'u02', 'u03', 'u04', 'u05', 'u06', 'u08', 'u07'],
+        );
+        const seen: string[] = [];
+        let keyMarker = '';
+        let uploadIdMarker = '';
+        for (let guard = 0; guard < 20; guard++) {
+          const page = await mp.listUploads('lu', {
+            prefix: '',
+            delimiter: '/',
+            keyMarker,
+            uploadIdMarker,
+            maxUploads: 1,
+          });
+          seen.push(...page.uploads.map((u) => `${u.key}#${u.uploadId}`), ...page.commonPrefixes);
+          if (!page.isTruncated) break;
+          keyMarker = page.nextKeyMarker ?? '';
+          uploadIdMarker = page.nextUploadIdMarker ?? '';
+        }
+        assert.deepEqual(seen, ['a#u01', 'a#u02', 'd/', 'e#u06', '\uFFFD#u08', '\u{1F600}#u07']);
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('appends inside the commit: build sees the current object', async () => {
+      const b = await open();
+      try {
+        const mp = b.meta.multipart;
+        const seg = (c: string) => ({ blob: c.repeat(32), size: 1, crc64: '0' });
+        const build = (c: string) => (existing: ObjectRecord | undefined) => ({
+          ...obj('ap', 'log', c.repeat(32)),
+          type: 'Appendable' as const,
+          size: (existing?.size ?? 0) + 1,
+          segments: [...(existing?.segments ?? []), seg(c)],
+        });
+        await mp.appendObject('ap', 'log', build('1'));
+        const second = await mp.appendObject('ap', 'log', build('2'));
+        assert.deepEqual(second.released, []);
+        assert.equal(second.object.size, 2);
+        assert.deepEqual(
+          (await b.meta.getObject('ap', 'log'))?.segments.map((s) => s.blob),
+          ['1'.repeat(32), '2'.repeat(32)],
+        );
+        await assert.rejects(
+          mp.appendObject('ap', 'log', () => {
+            throw new Error('position');
+          }),
+          /position/,
+        );
+        assert.equal((await b.meta.getObject('ap', 'log'))?.size, 2);
       } finally {
         await b.close();
       }

@@ -123,7 +123,14 @@ async function complete(
   const guard = forbidOverwriteGuard(ctx);
   for (let attempt = 1; ; attempt++) {
     const { parts: stored } = await s.meta.multipart.listParts(upload.uploadId, 0, MAX_PART_NUMBER);
-    const chosen = choose(requested, stored);
+    let chosen: PartRecord[];
+    try {
+      chosen = choose(requested, stored);
+    } catch (err) {
+      // Parts gone because the upload was aborted meanwhile (on another node, say): that is NoSuchUpload.
+      if (!(await s.meta.multipart.getUpload(upload.uploadId))) throw noSuchUpload(upload.uploadId);
+      throw err;
+    }
     const object = buildObject(upload, chosen);
     const r = await s.meta.multipart.completeUpload(upload.uploadId, object, chosen, guard);
     if (r === 'no-upload') throw noSuchUpload(upload.uploadId);

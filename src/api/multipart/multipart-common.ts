@@ -3,6 +3,7 @@ import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
 import type { BlobWriteResult, MultipartUpload } from '../../storage/types.js';
+import { releaseUncommitted } from '../uncommitted-blob.js';
 
 /** Every part but the last must be at least this big (checked at Complete). */
 export const MIN_PART_BYTES = 100 * 1024;
@@ -102,7 +103,7 @@ export async function commitPart(
       lastModified,
     });
   } catch (err) {
-    await releaseBlobs(s, [written.blob]);
+    await releaseUncommitted(s, [written.blob], err);
     throw err;
   }
   if (result === 'no-upload') {

@@ -4,6 +4,7 @@ import { crc64Combine } from '../../storage/crc64.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { releaseBlobs } from '../multipart/multipart-common.js';
+import { releaseUncommitted } from '../uncommitted-blob.js';
 import {
   contentHeadersFrom,
   MAX_OBJECT_BYTES,
@@ -117,7 +118,7 @@ export const appendObject: Handler = async (ctx, s) => {
     object = r.object;
     await releaseBlobs(s, r.released);
   } catch (err) {
-    await releaseBlobs(s, [stored.blob]);
+    await releaseUncommitted(s, [stored.blob], err);
     throw err;
   }
   if (stored.size === 0) await releaseBlobs(s, [stored.blob]);

@@ -3,6 +3,7 @@ import { xmlResponse } from '../../http/context.js';
 import { ossXmlDate, renderXml } from '../../http/xml.js';
 import type { ContentHeaders, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
+import { releaseUncommitted } from '../uncommitted-blob.js';
 import { checkConditions } from './conditions.js';
 import { loadSourceBucket, loadSourceObject, parseCopySource } from './copy-source.js';
 import {
@@ -141,7 +142,7 @@ export const copyObject: Handler = async (ctx, s) => {
       const { released } = await s.meta.putObject(target, guard);
       await s.blobs.delete(released);
     } catch (err) {
-      if (newBlob) await s.blobs.delete([newBlob]);
+      if (newBlob) await releaseUncommitted(s, [newBlob], err);
       if (err instanceof SourceChanged && attempt < MAX_ATTEMPTS) continue;
       throw err;
     }

@@ -2,6 +2,7 @@ import { OssError } from '../../errors/oss-error.js';
 import type { Handler } from '../handler.js';
 import { checkConditions, parseRange } from './conditions.js';
 import { objectResponseHeaders } from './object-headers.js';
+import { processObject } from './process-object.js';
 import { objectBody } from './read-object.js';
 import { followSymlink, symlinkLastModified, symlinkResponseHeaders } from './resolve-symlink.js';
 
@@ -29,6 +30,7 @@ export const getObject: Handler = async (ctx, s) => {
     });
     const link = o === stored ? undefined : stored;
     checkConditions(ctx.headers, link ? { ...o, lastModified: symlinkLastModified(link, o) } : o);
+    if (ctx.params.has('x-oss-process')) return processObject(ctx, s, o);
     const standard = ctx.headers['x-oss-range-behavior'] === 'standard';
     const range = parseRange(ctx.headers.range, o.size, standard);
     const headers = link ? symlinkResponseHeaders(link, o) : objectResponseHeaders(o);

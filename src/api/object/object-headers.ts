@@ -67,11 +67,38 @@ export function storageClassFrom(headers: HeaderBag): string {
   return sc;
 }
 
-/** Tags from `x-oss-tagging: k1=v1&k2=v2` (URL-encoded), at most 10. */
+function malformedTagging(value: string): OssError {
+  return new OssError('InvalidArgument', {
+    message: 'The header x-oss-tagging must be URL-encoded key or key=value pairs joined by &, without duplicate keys.',
+    ec: '0010-00000219',
+    extra: { ArgumentName: 'x-oss-tagging', ArgumentValue: value },
+  });
+}
+
+/** One URL-encoded tag key or value (`+` is a space); undefined when the percent-encoding is broken. */
+function decodeTagPart(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Tags from `x-oss-tagging: k1=v1&k2=v2` (URL-encoded), at most 10. Each pair is `key` or `key=value`;
+ * more than one `=`, an empty key, broken percent-encoding or a repeated key is InvalidArgument.
+ */
 export function tagsFromHeader(value: string | undefined): Record<string, string> {
   if (!value) return {};
   const tags: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(value)) tags[k] = v;
+  for (const pair of value.split('&')) {
+    const parts = pair.split('=');
+    if (parts.length > 2) throw malformedTagging(value);
+    const k = decodeTagPart(parts[0]);
+    const v = decodeTagPart(parts[1] ?? '');
+    if (!k || v === undefined || Object.hasOwn(tags, k)) throw malformedTagging(value);
+    tags[k] = v;
+  }
   validateTags(tags);
   return tags;
 }

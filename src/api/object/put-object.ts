@@ -3,6 +3,7 @@ import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
+import { releaseUncommitted } from '../uncommitted-blob.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from './callback-response.js';
 import {
   contentHeadersFrom,
@@ -74,7 +75,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     const { released } = await s.meta.putObject(object, guard, inline);
     await s.blobs.delete(released);
   } catch (err) {
-    await s.blobs.delete([stored.blob]);
+    await releaseUncommitted(s, [stored.blob], err);
     throw err;
   }
   const responseHeaders = {

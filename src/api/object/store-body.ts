@@ -23,7 +23,7 @@ async function readInline(source: Readable, options: BlobWriteOptions): Promise<
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const c of source) {
+    for await (const c of source.iterator({ destroyOnReturn: false })) {
       const chunk = c as Buffer;
       size += chunk.length;
       if (size > options.maxBytes) throw new StorageError('too-large', 'entity too large');

@@ -93,7 +93,8 @@ export class LocalBlobStore implements BlobStore {
         );
       };
       try {
-        for await (const c of source) {
+        // Not destroyed on an early exit: the request stays drainable so its connection can be reused.
+        for await (const c of source.iterator({ destroyOnReturn: false })) {
           const chunk = c as Buffer;
           size += chunk.length;
           if (size > options.maxBytes) throw new StorageError('too-large', 'entity too large');

@@ -44,7 +44,7 @@ function bounded(text: string): string {
 
 type StoredAttempt = Omit<AttemptRecord, 'responseBody'> & { responseBody?: string };
 
-function encodeAttempts(attempts: AttemptRecord[]): string {
+export function encodeAttempts(attempts: AttemptRecord[]): string {
   const stored: StoredAttempt[] = attempts.map(({ responseBody, ...rest }) =>
     responseBody === undefined
       ? rest
@@ -53,7 +53,7 @@ function encodeAttempts(attempts: AttemptRecord[]): string {
   return JSON.stringify(stored);
 }
 
-function decodeAttempts(json: string): AttemptRecord[] {
+export function decodeAttempts(json: string): AttemptRecord[] {
   return (JSON.parse(json) as StoredAttempt[]).map(({ responseBody, ...rest }) =>
     responseBody === undefined ? rest : { ...rest, responseBody: Buffer.from(responseBody, 'base64') },
   );

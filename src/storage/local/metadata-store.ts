@@ -10,6 +10,7 @@ import {
   type MetadataStore,
   type ObjectRecord,
   type Released,
+  storedHeaders,
 } from '../types.js';
 import { GroupCommitter } from './group-commit.js';
 import { prefixSuccessor } from './key-order.js';
@@ -326,15 +327,7 @@ export class SqliteMetadataStore implements MetadataStore {
   putObjectSync(o: ObjectRecord, inline?: InlineBlob): Released {
     const old = this.getObjectSync(o.bucket, o.key);
     if (inline) this.stmt('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(inline.blob, inline.data);
-    const headers = {
-      contentType: o.contentType,
-      cacheControl: o.cacheControl,
-      contentDisposition: o.contentDisposition,
-      contentEncoding: o.contentEncoding,
-      contentLanguage: o.contentLanguage,
-      expires: o.expires,
-      serverSideEncryption: o.serverSideEncryption,
-    };
+    const headers = storedHeaders(o);
     this.stmt(
       `INSERT OR REPLACE INTO objects (bucket, key, type, size, etag, crc64, content_md5, last_modified, acl, storage_class, headers, meta, tags, segments, symlink_target)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,0 +1,77 @@
+import { Readable } from 'node:stream';
+import { authorize } from '../../auth/acl.js';
+import { assertStsAllows } from '../../auth/sts.js';
+import { OssError } from '../../errors/oss-error.js';
+import { validateObjectKey } from '../../http/validate.js';
+import { parseSaveAs } from '../../image/parse.js';
+import { renderImage } from '../../image/render.js';
+import type { ObjectRecord } from '../../storage/types.js';
+import type { Handler } from '../handler.js';
+import { readSmallBody } from '../read-body.js';
+import { followSymlink } from './resolve-symlink.js';
+
+const MAX_FORM = 16 * 1024;
+
+/**
+ * ProcessObjectSave: `POST /k?x-oss-process` with a form body `x-oss-process=image/…|sys/saveas,o_<b64>[,b_<b64>]`
+ * (ali-oss `processObjectSave`). Reads the source like GetObject, writes the result as a new object; the
+ * caller must be allowed to write the target (its bucket's ACL, an STS policy's PutObject).
+ */
+export const processObjectSave: Handler = async (ctx, s) => {
+  const form = new URLSearchParams((await readSmallBody(ctx, MAX_FORM)).toString('utf8'));
+  const value = form.get('x-oss-process');
+  if (!value) throw new OssError('InvalidArgument', { message: 'The body must carry x-oss-process=…|sys/saveas,….' });
+  const save = parseSaveAs(value);
+  const sourceBucket = ctx.bucketRecord!;
+  const targetName = save.bucket ?? sourceBucket.name;
+  validateObjectKey(save.object);
+  const targetBucket = targetName === sourceBucket.name ? sourceBucket : await s.meta.getBucket(targetName);
+  if (!targetBucket) throw new OssError('NoSuchBucket', { extra: { BucketName: targetName } });
+  authorize('object-write', ctx.principal, targetBucket, undefined);
+  assertStsAllows(ctx.principal, [{ operation: 'PutObject', bucket: targetName, key: save.object }]);
+
+  const stored =
+    ctx.objectRead === undefined ? await s.meta.getObject(sourceBucket.name, ctx.key) : ctx.objectRead?.object;
+  if (!stored) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
+  const source = await followSymlink(s, stored, {
+    principal: ctx.principal,
+    bucket: sourceBucket,
+    operation: 'GetObject',
+  });
+  const out = await renderImage(s, {
+    principal: ctx.principal,
+    bucket: sourceBucket,
+    object: source,
+    process: save.process,
+  });
+
+  const written = await s.blobs.write(Readable.from([out.body]), { maxBytes: out.body.length });
+  const object: ObjectRecord = {
+    bucket: targetName,
+    key: save.object,
+    type: 'Normal',
+    size: written.size,
+    etag: written.md5.toString('hex').toUpperCase(),
+    crc64: written.crc64,
+    contentMd5: written.md5.toString('base64'),
+    lastModified: Date.now(),
+    acl: 'default',
+    storageClass: 'Standard',
+    contentType: out.contentType,
+    meta: {},
+    tags: {},
+    segments: [{ blob: written.blob, size: written.size, crc64: written.crc64 }],
+  };
+  try {
+    const { released } = await s.meta.putObject(object);
+    await s.blobs.delete(released);
+  } catch (err) {
+    await s.blobs.delete([written.blob]);
+    throw err;
+  }
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ bucket: targetName, fileSize: object.size, object: save.object, status: 'OK' }),
+  };
+};

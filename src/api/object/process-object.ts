@@ -1,0 +1,22 @@
+import type { OssResponse, RequestContext } from '../../http/context.js';
+import { renderImage } from '../../image/render.js';
+import type { Services } from '../../services.js';
+import type { ObjectRecord } from '../../storage/types.js';
+
+/**
+ * GetObject with `x-oss-process=image/…` or `style/NAME`: the processed image instead of the stored
+ * bytes. Authorised exactly as GetObject (it is one, in the pipeline); `o` is the object after any symlink.
+ */
+export async function processObject(ctx: RequestContext, s: Services, o: ObjectRecord): Promise<OssResponse> {
+  const process = ctx.params.get('x-oss-process') ?? '';
+  const out = await renderImage(s, { principal: ctx.principal, bucket: ctx.bucketRecord!, object: o, process });
+  return {
+    status: 200,
+    headers: {
+      'content-type': out.contentType,
+      'content-length': out.body.length,
+      'last-modified': new Date(o.lastModified).toUTCString(),
+    },
+    body: out.body,
+  };
+}

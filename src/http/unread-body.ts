@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A body left unread when the response starts is drained if its declared length is at most this… */
+export const DRAIN_MAX_BYTES = 4 * 1024 * 1024;
+/** …and it arrives within this long after; otherwise the connection is closed. */
+export const DRAIN_MAX_MS = 10_000;
+
+function closing(res: ServerResponse): boolean {
+  return String(res.getHeader('connection') ?? '').toLowerCase() === 'close';
+}
+
+/**
+ * Called just before a response's head is written. When the request body is not fully read (the
+ * handler failed or answered early), the connection must not be left waiting on bytes nobody reads:
+ * a small declared body still on its way is drained (bounded in size and time) so the connection
+ * stays usable; anything else (chunked, large, or a body stream already torn down) is answered with
+ * `Connection: close`, and Node closes the socket once the response is written.
+ */
+export function settleUnreadBody(res: ServerResponse): void {
+  const req = res.req as IncomingMessage | undefined;
+  if (!req || req.complete) return;
+  if (!closing(res)) {
+    const declared = Number(req.headers['content-length']);
+    const drainable =
+      !req.destroyed &&
+      req.headers['transfer-encoding'] === undefined &&
+      Number.isSafeInteger(declared) &&
+      declared <= DRAIN_MAX_BYTES;
+    if (drainable) {
+      const socket = res.socket;
+      const timer = setTimeout(() => socket?.destroy(), DRAIN_MAX_MS);
+      timer.unref();
+      const stop = () => clearTimeout(timer);
+      req.once('end', stop);
+      req.once('close', stop);
+      req.resume();
+      return;
+    }
+    res.setHeader('connection', 'close');
+  }
+  // Node does not abort a request whose response has finished when its socket then closes: a reader
+  // still waiting on the body (the idle timeout answers while one is) would wait forever.
+  res.once('close', () => {
+    if (!req.complete && !req.destroyed) req.destroy();
+  });
+}
+
+/**
+ * Calls `onIdle` once if the request declares a body and no byte arrives on its connection for `ms`
+ * before the body is complete (or the response has ended). `ms` ≤ 0 disables the watch.
+ */
+export function watchBodyIdle(req: IncomingMessage, res: ServerResponse, ms: number, onIdle: () => void): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (ms <= 0 || !hasBody || req.complete) return;
+  const socket = req.socket;
+  let seen = socket.bytesRead;
+  let lastActivity = Date.now();
+  const timer = setInterval(
+    () => {
+      if (req.complete || socket.destroyed) return stop();
+      if (socket.bytesRead !== seen) {
+        seen = socket.bytesRead;
+        lastActivity = Date.now();
+      } else if (Date.now() - lastActivity >= ms) {
+        stop();
+        onIdle();
+      }
+    },
+    Math.max(10, Math.min(1000, Math.floor(ms / 4))),
+  );
+  timer.unref();
+  const stop = () => clearInterval(timer);
+  req.once('end', stop);
+  res.once('close', stop);
+}

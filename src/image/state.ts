@@ -1,0 +1,123 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { OssError } from '../errors/oss-error.js';
+import { LIMITS } from './limits.js';
+
+/** Formats ossd can write (heic needs an HEVC encoder the bundled libvips does not have). */
+export const OUTPUT_FORMATS = ['jpg', 'jpeg', 'png', 'webp', 'bmp', 'gif', 'tiff', 'avif', 'heic'] as const;
+export type OutputFormat = 'jpg' | 'png' | 'webp' | 'bmp' | 'gif' | 'tiff' | 'avif' | 'heic';
+
+/** What the source object is, read from its header. */
+export interface SourceInfo {
+  bytes: Buffer;
+  /** OSS format name: jpg, png, webp, gif, tiff, avif, heic, bmp. */
+  format: string;
+  width: number;
+  height: number;
+  orientation: number;
+  hasAlpha: boolean;
+  exif?: Buffer;
+}
+
+/** Decoded pixels between two actions. */
+export interface Raster {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+const SHARP_TO_OSS: Record<string, string> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  tiff: 'tiff',
+  heif: 'heic',
+  avif: 'avif',
+};
+
+/** Reads the header of a source image and enforces OSS's source limits (nothing is decoded yet). */
+export async function readSource(bytes: Buffer): Promise<SourceInfo> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new OssError('BadRequest', { message: 'The source object is not an image ossd can decode.' });
+  }
+  const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : SHARP_TO_OSS[meta.format ?? ''];
+  if (!format || !meta.width || !meta.height) {
+    throw new OssError('BadRequest', { message: `The source image format ${meta.format ?? '?'} is not supported.` });
+  }
+  const frames = meta.pages ?? 1;
+  if (meta.width > LIMITS.sourceSide || meta.height > LIMITS.sourceSide) {
+    throw new OssError('ImageTooLarge', {
+      message: `The source image is ${meta.width}x${meta.height}; width and height may be at most ${LIMITS.sourceSide} pixels.`,
+    });
+  }
+  if (meta.width * meta.height * frames > LIMITS.sourcePixels) {
+    throw new OssError('ImageTooLarge', {
+      message: `The source image has more than ${LIMITS.sourcePixels} pixels (width x height x frames).`,
+    });
+  }
+  return {
+    bytes,
+    format,
+    width: meta.width,
+    height: meta.height,
+    orientation: meta.orientation ?? 1,
+    hasAlpha: meta.hasAlpha ?? false,
+    exif: meta.exif,
+  };
+}
+
+/**
+ * The image as it passes through the actions, in order. sharp applies the operations of one pipeline in
+ * its own fixed order, so each action runs on its own pipeline and its result is kept as raw pixels; the
+ * first action reads the encoded source, so a leading resize still shrinks JPEGs on load.
+ */
+export class ImageState {
+  readonly source: SourceInfo;
+  width: number;
+  height: number;
+  /** EXIF orientation still to apply (1 once auto-orient ran or after a raw step without it). */
+  orientation: number;
+  private raster?: Raster;
+  output: { format?: OutputFormat; q?: number; Q?: number; interlace: boolean } = { interlace: false };
+
+  constructor(source: SourceInfo) {
+    this.source = source;
+    this.width = source.width;
+    this.height = source.height;
+    this.orientation = source.orientation;
+  }
+
+  get hasAlpha(): boolean {
+    return this.raster ? this.raster.channels === 2 || this.raster.channels === 4 : this.source.hasAlpha;
+  }
+
+  /** A fresh pipeline reading the current pixels. */
+  pipeline(): Sharp {
+    if (this.raster) {
+      const r = this.raster;
+      return sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } });
+    }
+    return sharp(this.source.bytes, { limitInputPixels: LIMITS.sourcePixels, failOn: 'none' });
+  }
+
+  /** Runs `img` and keeps its pixels as the current image. */
+  async commit(img: Sharp): Promise<void> {
+    const { data, info } = await img.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    this.raster = { data, width: info.width, height: info.height, channels: info.channels as Raster['channels'] };
+    this.width = info.width;
+    this.height = info.height;
+  }
+}
+
+/** Rejects an action result beyond OSS's output limits before any pixel is computed. */
+export function checkOutputSize(width: number, height: number): void {
+  if (width > LIMITS.outputSide || height > LIMITS.outputSide || width * height > LIMITS.outputPixels) {
+    throw new OssError('InvalidArgument', {
+      message: `The processed image would be ${width}x${height}; width and height may be at most ${LIMITS.outputSide} and the area at most ${LIMITS.outputPixels} pixels.`,
+    });
+  }
+}
