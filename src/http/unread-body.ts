@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 
 /** A body left unread when the response starts is drained if its declared length is at most this… */
 export const DRAIN_MAX_BYTES = 4 * 1024 * 1024;
@@ -38,11 +39,34 @@ export function settleUnreadBody(res: ServerResponse): void {
     }
     res.setHeader('connection', 'close');
   }
+  if (res.socket) lingerBeforeClose(res.socket);
   // Node does not abort a request whose response has finished when its socket then closes: a reader
   // still waiting on the body (the idle timeout answers while one is) would wait forever.
   res.once('close', () => {
     if (!req.complete && !req.destroyed) req.destroy();
   });
+}
+
+/** How long a closing connection keeps reading (and discarding) what the client still sends. */
+export const LINGER_MS = 2000;
+
+/**
+ * A lingering close (RFC 9112 §9.6): Node ends a `Connection: close` response's socket and destroys it at
+ * once, and bytes the client is still sending (the rest of a refused upload) then make the kernel answer
+ * with a reset, which can discard the response before the client has read it — seen through proxies and
+ * load balancers. Instead the write side is closed after the response, what still arrives is discarded,
+ * and the socket is destroyed when the client closes its side or after LINGER_MS.
+ */
+function lingerBeforeClose(socket: Socket): void {
+  if (socket.destroySoon !== Socket.prototype.destroySoon) return; // already lingering
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', () => socket.destroy());
+  };
 }
 
 /**

@@ -22,16 +22,20 @@ export async function startRoundRobin(backends: number[], port = 0): Promise<Rou
     const upstream = net.connect(port, '127.0.0.1');
     sockets.add(client);
     sockets.add(upstream);
-    const destroy = () => {
+    // A client error resets both sides. An upstream error (the server closed while the client was still
+    // sending, say after an early 413/400) ends the client side gracefully instead, so the response the
+    // server already wrote is delivered before the close; the rest of the client's body is discarded.
+    client.on('error', () => {
       client.destroy();
       upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    // An error resets both sides; an orderly close is passed on by pipe() as a half-close, so a response
-    // written just before the server closed still reaches the client.
-    client.on('error', destroy).on('close', () => sockets.delete(client));
-    upstream.on('error', destroy).on('close', () => sockets.delete(upstream));
+    });
+    upstream.on('error', () => {
+      client.unpipe(upstream);
+      client.resume();
+      client.end();
+    });
+    client.on('close', () => sockets.delete(client));
+    upstream.on('close', () => sockets.delete(upstream));
     client.pipe(upstream);
     upstream.pipe(client);
   });
