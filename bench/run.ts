@@ -20,7 +20,14 @@ import { scaleOut } from './workloads/scale-out.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-const value = (name: string) => flag(name)?.split('=').slice(1).join('=');
+/** `--name=value` or `--name value`. */
+const value = (name: string) => {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  if (args[i].includes('=')) return args[i].split('=').slice(1).join('=');
+  const next = args[i + 1];
+  return next === undefined || next.startsWith('--') ? '' : next;
+};
 const quick = Boolean(flag('quick'));
 const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out'];
 // `--backend pg+rgw` runs the scale-out workload (ossd nodes on PostgreSQL + a Ceph RGW).
