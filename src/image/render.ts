@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { objectBody } from '../api/object/read-object.js';
+import { objectBody, readPiece } from '../api/object/read-object.js';
 import type { Principal } from '../auth/authenticate.js';
 import { authorizeObjectRead } from '../auth/object-read.js';
 import { OssError } from '../errors/oss-error.js';
@@ -46,6 +46,10 @@ async function readAll(s: Services, o: ObjectRecord): Promise<Buffer> {
     });
   }
   if (o.size === 0) throw new OssError('BadRequest', { message: 'The source object is empty.' });
+  // One blob (the usual case): read straight into one buffer of the object's size. A stream of chunks
+  // joined with Buffer.concat costs a second copy of the whole source (~5 ms for 4 MB on a busy host).
+  const seg = o.segments.length === 1 ? o.segments[0] : undefined;
+  if (seg && seg.size === o.size) return readPiece(s, seg.blob, 0, o.size - 1);
   const body = await objectBody(s, o, 0, o.size - 1);
   if (Buffer.isBuffer(body)) return body;
   const chunks: Buffer[] = [];
