@@ -163,6 +163,10 @@ export async function renderImage(s: Services, req: RenderRequest): Promise<Rend
       } finally {
         src.release();
       }
+      return rendered;
+    })
+    // The cache write decodes nothing: outside the gate, so the next image starts meanwhile.
+    .then(async (rendered) => {
       await svc.cache.put(key, rendered);
       return rendered;
     })
