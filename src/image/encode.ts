@@ -49,10 +49,15 @@ export async function encode(st: ImageState): Promise<Rendered> {
       extra: { ArgumentName: 'format', ArgumentValue: 'heic' },
     });
   }
-  let img = st.pipeline().toColourspace('srgb');
+  const keepOrientation = st.orientation !== 1 && format !== 'bmp' && format !== 'gif';
+  // A deferred resize is finished here in one pass, unless the output needs the orientation tag
+  // (withMetadata on a pipeline over the source would also copy all its EXIF/XMP) or a flatten
+  // (sharp flattens before resizing; the raw path keeps the documented order).
+  const fused = keepOrientation || (format === 'jpg' && st.hasAlpha) ? undefined : st.takePending();
+  if (!fused) await st.settle();
+  let img = (fused ?? st.pipeline()).toColourspace('srgb');
   // Pixels not yet turned upright keep their EXIF orientation, so viewers still show them upright.
-  if (st.orientation !== 1 && format !== 'bmp' && format !== 'gif')
-    img = img.withMetadata({ orientation: st.orientation });
+  if (keepOrientation) img = img.withMetadata({ orientation: st.orientation });
   const quality = outputQuality(st);
   const interlace = st.output.interlace;
   switch (format) {

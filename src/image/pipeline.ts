@@ -29,6 +29,9 @@ const STEPS: Record<string, Step> = {
   interlace,
 };
 
+/** Actions that only choose how the result is written. */
+const OUTPUT_SETTINGS = new Set(['format', 'quality', 'interlace']);
+
 /** Action names ossd knows, for validation before any work. */
 export const ACTION_NAMES = new Set([...Object.keys(STEPS), 'watermark', 'info', 'average-hue']);
 
@@ -58,6 +61,8 @@ export async function runActions(
   checkActions(actions);
   const st = new ImageState(source);
   for (const a of actions) {
+    // Output settings leave the pixels alone; every other step reads them, so a deferred resize runs first.
+    if (!OUTPUT_SETTINGS.has(a.name)) await st.settle();
     if (a.name === 'info') return info(st);
     if (a.name === 'average-hue') return averageHue(st);
     if (a.name === 'watermark') {

@@ -1,16 +1,17 @@
 import type { Readable } from 'node:stream';
-import { objectBody } from '../api/object/read-object.js';
+import { objectBody, readPiece } from '../api/object/read-object.js';
 import type { Principal } from '../auth/authenticate.js';
 import { authorizeObjectRead } from '../auth/object-read.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
-import type { BucketRecord, ObjectRecord } from '../storage/types.js';
+import { type BucketRecord, isInlineBlob, type ObjectRecord } from '../storage/types.js';
 import { ImageCache } from './cache.js';
 import type { Rendered } from './encode.js';
 import { LIMITS } from './limits.js';
 import { decodeBase64Url, type ImageAction, parseProcess } from './parse.js';
 import { checkActions, runActions } from './pipeline.js';
 import { imageService } from './service.js';
+import type { SourcePool } from './source-pool.js';
 import { readSource } from './state.js';
 import { requireStyle } from './styles.js';
 
@@ -39,18 +40,39 @@ export async function resolveActions(s: Services, bucket: string, process: strin
   return inner.actions;
 }
 
-async function readAll(s: Services, o: ObjectRecord): Promise<Buffer> {
+/** The source's bytes and the function to call once nothing refers to them any more. */
+interface SourceBytes {
+  bytes: Buffer;
+  release: () => void;
+}
+
+async function readAll(s: Services, o: ObjectRecord, pool?: SourcePool): Promise<SourceBytes> {
   if (o.size > LIMITS.sourceBytes) {
     throw new OssError('ImageTooLarge', {
       message: `The source object is ${o.size} bytes; image processing accepts at most ${LIMITS.sourceBytes}.`,
     });
   }
   if (o.size === 0) throw new OssError('BadRequest', { message: 'The source object is empty.' });
+  // One blob (the usual case): read straight into one buffer of the object's size. A stream of chunks
+  // joined with Buffer.concat costs a second copy of the whole source (~5 ms for 4 MB on a busy host).
+  const seg = o.segments.length === 1 ? o.segments[0] : undefined;
+  const none = () => {};
+  if (seg && seg.size === o.size && !isInlineBlob(seg.blob) && pool && s.blobs.readInto) {
+    const lease = pool.lease(o.size);
+    try {
+      await s.blobs.readInto(seg.blob, 0, lease.bytes);
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    return lease;
+  }
+  if (seg && seg.size === o.size) return { bytes: await readPiece(s, seg.blob, 0, o.size - 1), release: none };
   const body = await objectBody(s, o, 0, o.size - 1);
-  if (Buffer.isBuffer(body)) return body;
+  if (Buffer.isBuffer(body)) return { bytes: body, release: none };
   const chunks: Buffer[] = [];
   for await (const c of body as Readable) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+  return { bytes: Buffer.concat(chunks), release: none };
 }
 
 /** `key[?x-oss-process=image/…]` of an `image_` parameter. */
@@ -125,17 +147,26 @@ export async function renderImage(s: Services, req: RenderRequest): Promise<Rend
   if (running) return running;
   const work = svc.gate
     .run(async () => {
-      const source = await readSource(await readAll(s, req.object));
-      const rendered = await runActions(source, actions, {
-        loadWatermark: async (value, main) => {
-          const { key: wkey, process } = splitWatermark(value);
-          const o = marks.get(wkey);
-          if (!o) throw new OssError('WatermarkError', { message: `The watermark image ${wkey} does not exist.` });
-          const wsource = await readSource(await readAll(s, o));
-          const out = await runActions(wsource, [...watermarkActions(process, main), formatPng()], {});
-          return out.body;
-        },
-      });
+      const src = await readAll(s, req.object, svc.sources);
+      let rendered: Rendered;
+      try {
+        rendered = await runActions(await readSource(src.bytes), actions, {
+          loadWatermark: async (value, main) => {
+            const { key: wkey, process } = splitWatermark(value);
+            const o = marks.get(wkey);
+            if (!o) throw new OssError('WatermarkError', { message: `The watermark image ${wkey} does not exist.` });
+            const wsource = await readSource((await readAll(s, o)).bytes);
+            const out = await runActions(wsource, [...watermarkActions(process, main), formatPng()], {});
+            return out.body;
+          },
+        });
+      } finally {
+        src.release();
+      }
+      return rendered;
+    })
+    // The cache write decodes nothing: outside the gate, so the next image starts meanwhile.
+    .then(async (rendered) => {
       await svc.cache.put(key, rendered);
       return rendered;
     })

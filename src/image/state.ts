@@ -74,6 +74,10 @@ export async function readSource(bytes: Buffer): Promise<SourceInfo> {
  * The image as it passes through the actions, in order. sharp applies the operations of one pipeline in
  * its own fixed order, so each action runs on its own pipeline and its result is kept as raw pixels; the
  * first action reads the encoded source, so a leading resize still shrinks JPEGs on load.
+ *
+ * A leading resize is not run at once but kept as the pending pipeline (`defer`): when only output
+ * settings follow, the encoder appends to it and the thumbnail is decoded, resized and encoded in one
+ * libvips pass, as a direct sharp call would, with no raw hand-off. Any other action first `settle`s it.
  */
 export class ImageState {
   readonly source: SourceInfo;
@@ -82,6 +86,10 @@ export class ImageState {
   /** EXIF orientation still to apply (1 once auto-orient ran or after a raw step without it). */
   orientation: number;
   private raster?: Raster;
+  /** A resize of the encoded source not yet run (see `defer`). */
+  private pending?: Sharp;
+  /** Pipelines materialised as raw pixels so far (hand-offs between actions). */
+  rasters = 0;
   output: { format?: OutputFormat; q?: number; Q?: number; interlace: boolean } = { interlace: false };
 
   constructor(source: SourceInfo) {
@@ -95,8 +103,9 @@ export class ImageState {
     return this.raster ? this.raster.channels === 2 || this.raster.channels === 4 : this.source.hasAlpha;
   }
 
-  /** A fresh pipeline reading the current pixels. */
+  /** A fresh pipeline reading the current pixels (after `settle` when a resize was deferred). */
   pipeline(): Sharp {
+    if (this.pending) throw new Error('ImageState: settle() the deferred resize before the next pipeline');
     if (this.raster) {
       const r = this.raster;
       return sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } });
@@ -110,6 +119,34 @@ export class ImageState {
     this.raster = { data, width: info.width, height: info.height, channels: info.channels as Raster['channels'] };
     this.width = info.width;
     this.height = info.height;
+    this.rasters++;
+  }
+
+  /** Whether a geometry-only step may be deferred: it would be the first pipeline over the source. */
+  get canDefer(): boolean {
+    return !this.raster && !this.pending;
+  }
+
+  /** Keeps `img` (of the given size) unrun: the encoder may finish it in the same pass. */
+  defer(img: Sharp, width: number, height: number): void {
+    this.pending = img;
+    this.width = width;
+    this.height = height;
+  }
+
+  /** Runs a deferred step, if any, so that `pipeline()` reads its pixels. */
+  async settle(): Promise<void> {
+    const img = this.pending;
+    if (!img) return;
+    this.pending = undefined;
+    await this.commit(img);
+  }
+
+  /** The deferred pipeline for the encoder to finish, handed over once. */
+  takePending(): Sharp | undefined {
+    const img = this.pending;
+    this.pending = undefined;
+    return img;
   }
 }
 

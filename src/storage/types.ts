@@ -276,6 +276,8 @@ export interface BlobStore {
   read(blob: string, start?: number, end?: number): Promise<Readable>;
   /** Reads [start, end] inclusive into memory (small ranges: cheaper than a stream). */
   readBuffer(blob: string, start: number, end: number): Promise<Buffer>;
+  /** Fills `target` with the blob's bytes from `start` (a caller-owned, reused buffer: no allocation). */
+  readInto?(blob: string, start: number, target: Buffer): Promise<void>;
   /** Deletes file blobs; ids that are not this store's (inline blobs) are ignored. */
   delete(blobs: string[]): Promise<void>;
   /** Every stored blob with the time it was written (ms), in any order. */

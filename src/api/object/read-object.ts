@@ -3,7 +3,7 @@ import type { Services } from '../../services.js';
 import { isInlineBlob, type ObjectRecord } from '../../storage/types.js';
 
 /** Bytes [from, to] of one blob, wherever it lives; ENOENT when an overwrite released it meanwhile. */
-async function readPiece(s: Services, blob: string, from: number, to: number): Promise<Buffer> {
+export async function readPiece(s: Services, blob: string, from: number, to: number): Promise<Buffer> {
   if (!isInlineBlob(blob)) return s.blobs.readBuffer(blob, from, to);
   const data = await s.meta.readInline(blob, from, to);
   if (data) return data;

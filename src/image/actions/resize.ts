@@ -81,5 +81,7 @@ export async function resize(st: ImageState, a: ImageAction): Promise<void> {
     const c = colorParam(a, 'color', 'FFFFFF');
     img.resize(plan.width, plan.height, { fit: 'contain', background: { ...c, alpha: 1 } });
   } else img.resize(plan.width, plan.height, { fit: 'fill' });
-  await st.commit(img);
+  // Each mode yields exactly plan.width x plan.height, so the next step can plan without running it.
+  if (st.canDefer) st.defer(img, plan.width, plan.height);
+  else await st.commit(img);
 }

@@ -151,16 +151,20 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async readBuffer(blob: string, start: number, end: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(end - start + 1);
+    await this.readInto(blob, start, buf);
+    return buf;
+  }
+
+  async readInto(blob: string, start: number, target: Buffer): Promise<void> {
     const fh = await open(this.pathOf(blob), 'r');
     try {
-      const buf = Buffer.allocUnsafe(end - start + 1);
       let off = 0;
-      while (off < buf.length) {
-        const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
+      while (off < target.length) {
+        const { bytesRead } = await fh.read(target, off, target.length - off, start + off);
         if (bytesRead === 0) throw new StorageError('io', `blob ${blob} is shorter than its metadata says`);
         off += bytesRead;
       }
-      return buf;
     } finally {
       await fh.close();
     }
