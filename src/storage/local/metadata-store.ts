@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { type BucketRow, type KeyRow, type ObjectRow, toBucket, toKey, toObject } from '../rows.js';
 import {
   type AccessKey,
   type Account,
@@ -16,68 +17,6 @@ import { GroupCommitter } from './group-commit.js';
 import { prefixSuccessor } from './key-order.js';
 import { SqliteMultipartStore } from './multipart-store.js';
 import { migrate } from './schema.js';
-
-interface ObjectRow {
-  bucket: string;
-  key: string;
-  type: string;
-  size: number;
-  etag: string;
-  crc64: string;
-  content_md5: string | null;
-  last_modified: number;
-  acl: string;
-  storage_class: string;
-  headers: string;
-  meta: string;
-  tags: string;
-  segments: string;
-  symlink_target: string | null;
-}
-
-interface BucketRow {
-  name: string;
-  owner: string;
-  acl: string;
-  created_at: number;
-  region: string;
-  storage_class: string;
-  data_redundancy_type: string;
-  cors: string | null;
-}
-
-function toObject(r: ObjectRow): ObjectRecord {
-  return {
-    bucket: r.bucket,
-    key: r.key,
-    type: r.type as ObjectRecord['type'],
-    size: r.size,
-    etag: r.etag,
-    crc64: r.crc64,
-    contentMd5: r.content_md5 ?? undefined,
-    lastModified: r.last_modified,
-    acl: r.acl as ObjectRecord['acl'],
-    storageClass: r.storage_class,
-    ...(JSON.parse(r.headers) as Pick<ObjectRecord, 'contentType'>),
-    meta: JSON.parse(r.meta),
-    tags: JSON.parse(r.tags),
-    segments: JSON.parse(r.segments),
-    symlinkTarget: r.symlink_target ?? undefined,
-  };
-}
-
-function toBucket(r: BucketRow): BucketRecord {
-  return {
-    name: r.name,
-    owner: r.owner,
-    acl: r.acl as BucketRecord['acl'],
-    createdAt: r.created_at,
-    region: r.region,
-    storageClass: r.storage_class,
-    dataRedundancyType: r.data_redundancy_type,
-    cors: r.cors ?? undefined,
-  };
-}
 
 /** How stale (ms) the bucket cache may be with respect to other processes' changes. */
 const BUCKET_RECHECK_MS = 100;
@@ -169,36 +108,14 @@ export class SqliteMetadataStore implements MetadataStore {
     );
   }
 
-  private static toKey(r: {
-    id: string;
-    secret: string;
-    account_id: string;
-    created_at: number;
-    security_token: string | null;
-    expires_at: number | null;
-  }): AccessKey {
-    return {
-      id: r.id,
-      secret: r.secret,
-      accountId: r.account_id,
-      createdAt: r.created_at,
-      securityToken: r.security_token ?? undefined,
-      expiresAt: r.expires_at ?? undefined,
-    };
-  }
-
   async getAccessKey(id: string): Promise<AccessKey | undefined> {
-    const r = this.stmt('SELECT * FROM access_keys WHERE id = ?').get(id) as
-      | Parameters<typeof SqliteMetadataStore.toKey>[0]
-      | undefined;
-    return r && SqliteMetadataStore.toKey(r);
+    const r = this.stmt('SELECT * FROM access_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    return r && toKey(r);
   }
 
   async listAccessKeys(): Promise<AccessKey[]> {
-    const rows = this.stmt('SELECT * FROM access_keys ORDER BY created_at').all() as Parameters<
-      typeof SqliteMetadataStore.toKey
-    >[0][];
-    return rows.map(SqliteMetadataStore.toKey);
+    const rows = this.stmt('SELECT * FROM access_keys ORDER BY created_at').all() as Parameters<typeof toKey>[0][];
+    return rows.map(toKey);
   }
 
   async deleteAccessKey(id: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type PartRow, toPart, toUpload, type UploadRow } from '../rows.js';
 import type {
   ListUploadsQuery,
   ListUploadsResult,
@@ -18,47 +19,6 @@ export interface MultipartHost {
   putObjectSync(o: ObjectRecord): Released;
 }
 
-interface UploadRow {
-  upload_id: string;
-  bucket: string;
-  key: string;
-  initiated: number;
-  template: string;
-}
-
-interface PartRow {
-  upload_id: string;
-  part_number: number;
-  blob: string;
-  size: number;
-  etag: string;
-  crc64: string;
-  last_modified: number;
-}
-
-function toUpload(r: UploadRow): MultipartUpload {
-  return {
-    uploadId: r.upload_id,
-    bucket: r.bucket,
-    key: r.key,
-    initiated: r.initiated,
-    template: JSON.parse(r.template),
-  };
-}
-
-function toPart(r: PartRow): PartRecord {
-  return {
-    uploadId: r.upload_id,
-    partNumber: r.part_number,
-    blob: r.blob,
-    size: r.size,
-    etag: r.etag,
-    crc64: r.crc64,
-    lastModified: r.last_modified,
-  };
-}
-
-/** Sorts after every upload id (ids are hex): `(key, HIGH)` means "after every upload of key". */
 const HIGH = '\u{10ffff}';
 
 /** Multipart uploads and appends in the embedded SQLite metadata database (tables in schema.ts). */

@@ -4,9 +4,9 @@
  * store's listing.
  */
 import { prefixSuccessor } from '../local/key-order.js';
+import { OBJECT_COLUMNS, type ObjectRow, toObject } from '../rows.js';
 import type { ListObjectsQuery, ListObjectsResult, ObjectRecord } from '../types.js';
 import type { PgPool } from './pool.js';
-import { OBJECT_COLUMNS, type ObjectRow, toObject } from './rows.js';
 
 /**
  * Rows read after skipping a common prefix: the next rows often belong to the next common prefix, so a

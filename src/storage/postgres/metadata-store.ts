@@ -4,6 +4,8 @@
  * serialize on its advisory lock (object-writes.ts). Nothing is cached: another node may change a bucket
  * at any time, and every read sees the latest commit.
  */
+
+import { type BucketRow, type KeyRow, OBJECT_COLUMNS, type ObjectRow, toBucket, toKey, toObject } from '../rows.js';
 import {
   type AccessKey,
   type Account,
@@ -20,7 +22,6 @@ import { listObjectsPage } from './list-objects.js';
 import { PostgresMultipartStore } from './multipart-store.js';
 import { lockKey, readObject, release, writeObject } from './object-writes.js';
 import { type PgPool, translate } from './pool.js';
-import { type BucketRow, type KeyRow, OBJECT_COLUMNS, type ObjectRow, toBucket, toKey, toObject } from './rows.js';
 
 /** Advisory lock keys of runExclusive jobs live in their own space (the first argument of the two-key form). */
 const JOB_LOCK_SPACE = 0x6f737364; // "ossd"

@@ -5,6 +5,7 @@
  * Completing takes the upload's row lock, then the object key's lock (the order every writer uses).
  */
 import { prefixSuccessor } from '../local/key-order.js';
+import { type PartRow, toPart, toUpload, type UploadRow } from '../rows.js';
 import type {
   ListUploadsQuery,
   ListUploadsResult,
@@ -16,7 +17,6 @@ import type {
 } from '../types.js';
 import { lockKey, readObject, writeObject } from './object-writes.js';
 import type { PgPool, Tx } from './pool.js';
-import { type PartRow, toPart, toUpload, type UploadRow } from './rows.js';
 
 /** Sorts after every upload id (ids are hex): `(key, HIGH)` means "after every upload of key". */
 const HIGH = '\u{10ffff}';

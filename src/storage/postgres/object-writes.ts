@@ -7,9 +7,10 @@
  * whatever the previous holder committed; guards (forbid-overwrite, append position) decide on that.
  * A hash collision between two keys only makes them wait for each other.
  */
+
+import { OBJECT_COLUMNS, type ObjectRow, objectParams, toObject } from '../rows.js';
 import { type InlineBlob, isInlineBlob, type ObjectRecord, type Released } from '../types.js';
 import type { Tx } from './pool.js';
-import { OBJECT_COLUMNS, type ObjectRow, objectParams, toObject } from './rows.js';
 
 /** Waits for, then holds until commit, the write lock of one object key. */
 export async function lockKey(tx: Tx, bucket: string, key: string): Promise<void> {

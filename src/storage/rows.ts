@@ -1,4 +1,4 @@
-/** Row shapes of the PostgreSQL metadata tables and their conversion to the storage records. */
+/** Row shapes of the metadata tables (the same columns in SQLite and PostgreSQL) and their conversion to the storage records. */
 import {
   type AccessKey,
   type BucketRecord,
@@ -6,7 +6,7 @@ import {
   type ObjectRecord,
   type PartRecord,
   storedHeaders,
-} from '../types.js';
+} from './types.js';
 
 export interface ObjectRow {
   bucket: string;
