@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { type BucketRow, type KeyRow, type ObjectRow, toBucket, toKey, toObject } from '../rows.js';
+import {
+  type BucketRow,
+  type KeyRow,
+  OBJECT_COLUMNS,
+  type ObjectRow,
+  objectParams,
+  toBucket,
+  toKey,
+  toObject,
+} from '../rows.js';
 import {
   type AccessKey,
   type Account,
@@ -11,7 +20,6 @@ import {
   type MetadataStore,
   type ObjectRecord,
   type Released,
-  storedHeaders,
 } from '../types.js';
 import { GroupCommitter } from './group-commit.js';
 import { prefixSuccessor } from './key-order.js';
@@ -244,27 +252,9 @@ export class SqliteMetadataStore implements MetadataStore {
   putObjectSync(o: ObjectRecord, inline?: InlineBlob): Released {
     const old = this.getObjectSync(o.bucket, o.key);
     if (inline) this.stmt('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(inline.blob, inline.data);
-    const headers = storedHeaders(o);
     this.stmt(
-      `INSERT OR REPLACE INTO objects (bucket, key, type, size, etag, crc64, content_md5, last_modified, acl, storage_class, headers, meta, tags, segments, symlink_target)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      o.bucket,
-      o.key,
-      o.type,
-      o.size,
-      o.etag,
-      o.crc64,
-      o.contentMd5 ?? null,
-      o.lastModified,
-      o.acl,
-      o.storageClass,
-      JSON.stringify(headers),
-      JSON.stringify(o.meta),
-      JSON.stringify(o.tags),
-      JSON.stringify(o.segments),
-      o.symlinkTarget ?? null,
-    );
+      `INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(...objectParams(o));
     for (const seg of o.segments) {
       if (!isInlineBlob(seg.blob)) this.stmt('INSERT OR IGNORE INTO blob_refs (blob) VALUES (?)').run(seg.blob);
     }
