@@ -40,6 +40,7 @@ import { putObject } from './object/put-object.js';
 import { putObjectAcl } from './object/put-object-acl.js';
 import { putObjectTagging } from './object/put-object-tagging.js';
 import { putSymlink } from './object/put-symlink.js';
+import { restoreObject } from './object/restore-object.js';
 import { listBuckets } from './service/list-buckets.js';
 
 /** Operation → handler. An operation missing here answers NotImplemented. */
@@ -73,6 +74,7 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
+  RestoreObject: restoreObject,
   ListMultipartUploads: listMultipartUploads,
   AppendObject: appendObject,
   PostObject: postObject,

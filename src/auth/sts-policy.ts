@@ -75,6 +75,7 @@ export const RAM_ACTIONS: Record<OperationName, string> = {
   CompleteMultipartUpload: 'PutObject',
   AbortMultipartUpload: 'AbortMultipartUpload',
   ListParts: 'ListParts',
+  RestoreObject: 'RestoreObject',
   Options: 'Options',
 };
 

@@ -40,6 +40,7 @@ export const OPERATIONS = {
   CompleteMultipartUpload: 'object-write',
   AbortMultipartUpload: 'object-write',
   ListParts: 'object-write',
+  RestoreObject: 'object-write',
   Options: 'anonymous',
 } as const;
 

@@ -158,6 +158,7 @@ export function resolveOperation(
       if (has('uploadId')) return 'CompleteMultipartUpload';
       if (has('append')) return 'AppendObject';
       if (has('x-oss-process')) return 'ProcessObjectSave';
+      if (has('restore')) return 'RestoreObject';
       unsupported(query, UNSUPPORTED_OBJECT);
       throw methodNotAllowed(m, 'Object');
     case 'DELETE':
