@@ -8,6 +8,7 @@ import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
+import { getBucketStat } from './bucket/get-bucket-stat.js';
 import { getStyle } from './bucket/get-style.js';
 import { listObjects } from './bucket/list-objects.js';
 import { listObjectsV2 } from './bucket/list-objects-v2.js';
@@ -56,6 +57,7 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   DeleteObject: deleteObject,
   GetBucketInfo: getBucketInfo,
   GetBucketLocation: getBucketLocation,
+  GetBucketStat: getBucketStat,
   PutBucketAcl: putBucketAcl,
   GetBucketAcl: getBucketAcl,
   PutObjectAcl: putObjectAcl,

@@ -39,6 +39,7 @@ export const RAM_ACTIONS: Record<OperationName, string> = {
   PutBucket: 'PutBucket',
   DeleteBucket: 'DeleteBucket',
   GetBucketInfo: 'GetBucketInfo',
+  GetBucketStat: 'GetBucketStat',
   GetBucketLocation: 'GetBucketLocation',
   PutBucketAcl: 'PutBucketAcl',
   GetBucketAcl: 'GetBucketAcl',

@@ -4,6 +4,7 @@ export const OPERATIONS = {
   PutBucket: 'create-bucket',
   DeleteBucket: 'owner',
   GetBucketInfo: 'owner',
+  GetBucketStat: 'owner',
   GetBucketLocation: 'owner',
   PutBucketAcl: 'owner',
   GetBucketAcl: 'owner',

@@ -112,6 +112,7 @@ export function resolveOperation(
         if (has('acl')) return 'GetBucketAcl';
         if (has('location')) return 'GetBucketLocation';
         if (has('bucketInfo')) return 'GetBucketInfo';
+        if (has('stat')) return 'GetBucketStat';
         if (has('cors')) return 'GetBucketCors';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
