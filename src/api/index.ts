@@ -8,6 +8,7 @@ import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
+import { getBucketStat } from './bucket/get-bucket-stat.js';
 import { getStyle } from './bucket/get-style.js';
 import { listObjects } from './bucket/list-objects.js';
 import { listObjectsV2 } from './bucket/list-objects-v2.js';
@@ -40,6 +41,7 @@ import { putObject } from './object/put-object.js';
 import { putObjectAcl } from './object/put-object-acl.js';
 import { putObjectTagging } from './object/put-object-tagging.js';
 import { putSymlink } from './object/put-symlink.js';
+import { restoreObject } from './object/restore-object.js';
 import { listBuckets } from './service/list-buckets.js';
 
 /** Operation → handler. An operation missing here answers NotImplemented. */
@@ -55,6 +57,7 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   DeleteObject: deleteObject,
   GetBucketInfo: getBucketInfo,
   GetBucketLocation: getBucketLocation,
+  GetBucketStat: getBucketStat,
   PutBucketAcl: putBucketAcl,
   GetBucketAcl: getBucketAcl,
   PutObjectAcl: putObjectAcl,
@@ -73,6 +76,7 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
+  RestoreObject: restoreObject,
   ListMultipartUploads: listMultipartUploads,
   AppendObject: appendObject,
   PostObject: postObject,

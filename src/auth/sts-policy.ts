@@ -39,6 +39,7 @@ export const RAM_ACTIONS: Record<OperationName, string> = {
   PutBucket: 'PutBucket',
   DeleteBucket: 'DeleteBucket',
   GetBucketInfo: 'GetBucketInfo',
+  GetBucketStat: 'GetBucketStat',
   GetBucketLocation: 'GetBucketLocation',
   PutBucketAcl: 'PutBucketAcl',
   GetBucketAcl: 'GetBucketAcl',
@@ -75,6 +76,7 @@ export const RAM_ACTIONS: Record<OperationName, string> = {
   CompleteMultipartUpload: 'PutObject',
   AbortMultipartUpload: 'AbortMultipartUpload',
   ListParts: 'ListParts',
+  RestoreObject: 'RestoreObject',
   Options: 'Options',
 };
 

@@ -69,6 +69,7 @@ export const ERRORS = {
   },
   NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.' },
   NotModified: { status: 304, message: 'Not Modified' },
+  OperationNotSupported: { status: 400, message: 'The operation is not supported for this resource.' },
   ObjectNotAppendable: { status: 409, message: 'The object is not appendable' },
   PositionNotEqualToLength: { status: 409, message: 'Position is not equal to file length' },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold.' },

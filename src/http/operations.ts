@@ -4,6 +4,7 @@ export const OPERATIONS = {
   PutBucket: 'create-bucket',
   DeleteBucket: 'owner',
   GetBucketInfo: 'owner',
+  GetBucketStat: 'owner',
   GetBucketLocation: 'owner',
   PutBucketAcl: 'owner',
   GetBucketAcl: 'owner',
@@ -40,6 +41,7 @@ export const OPERATIONS = {
   CompleteMultipartUpload: 'object-write',
   AbortMultipartUpload: 'object-write',
   ListParts: 'object-write',
+  RestoreObject: 'object-write',
   Options: 'anonymous',
 } as const;
 

@@ -112,6 +112,7 @@ export function resolveOperation(
         if (has('acl')) return 'GetBucketAcl';
         if (has('location')) return 'GetBucketLocation';
         if (has('bucketInfo')) return 'GetBucketInfo';
+        if (has('stat')) return 'GetBucketStat';
         if (has('cors')) return 'GetBucketCors';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
@@ -158,6 +159,7 @@ export function resolveOperation(
       if (has('uploadId')) return 'CompleteMultipartUpload';
       if (has('append')) return 'AppendObject';
       if (has('x-oss-process')) return 'ProcessObjectSave';
+      if (has('restore')) return 'RestoreObject';
       unsupported(query, UNSUPPORTED_OBJECT);
       throw methodNotAllowed(m, 'Object');
     case 'DELETE':

@@ -184,6 +184,15 @@ export interface MultipartStore {
   ): Promise<Released & { object: ObjectRecord }>;
 }
 
+/** A bucket's usage (GetBucketStat): objects per storage class and uploads in progress. */
+export interface BucketUsage {
+  /** Per storage class: object count and summed logical size in bytes. */
+  byClass: { storageClass: string; objects: number; bytes: number }[];
+  /** Newest object's last-modified time (ms since the epoch); 0 for an empty bucket. */
+  lastModified: number;
+  multipartUploads: number;
+}
+
 export interface MetadataStore {
   // accounts and keys
   ensureAccount(id: string, name: string): Promise<Account>;
@@ -208,6 +217,8 @@ export interface MetadataStore {
   putBucketConfig(bucket: string, name: string, value: string | undefined): Promise<void>;
   /** Configuration documents of a bucket whose names start with `prefix`, by name. */
   listBucketConfig(bucket: string, prefix: string): Promise<{ name: string; value: string }[]>;
+  /** Usage of a bucket, counted now (one scan of its objects). */
+  bucketUsage(bucket: string): Promise<BucketUsage>;
   // objects
   getObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   /**

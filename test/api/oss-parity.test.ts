@@ -162,6 +162,35 @@ describe('OSS parity: behaviours where clients depend on OSS exactly', () => {
     });
   });
 
+  describe('PutBucketACL on an existing bucket', () => {
+    it('answers Location: /<bucket> as well, which ali-oss returns as `bucket`', async () => {
+      const r = (await client.putBucketACL(BUCKET, 'public-read-write')) as unknown as {
+        bucket: string | null;
+        res: OSS.NormalSuccessResponse;
+      };
+      assert.equal(r.res.status, 200);
+      assert.equal((r.res.headers as Record<string, string>).location, `/${BUCKET}`);
+      assert.equal(r.bucket, BUCKET);
+      assert.equal((await client.getBucketACL(BUCKET)).acl, 'public-read-write');
+      await client.putBucketACL(BUCKET, 'private');
+    });
+  });
+
+  describe('RestoreObject', () => {
+    it('a Standard or IA object: 400 OperationNotSupported', async () => {
+      await client.put('restore/standard.txt', Buffer.from('not archived'));
+      await rejectsWith(client.restore('restore/standard.txt'), 'OperationNotSupported', 400);
+      await client.put('restore/ia.txt', Buffer.from('ia'), { headers: { 'x-oss-storage-class': 'IA' } });
+      await rejectsWith(client.restore('restore/ia.txt'), 'OperationNotSupported', 400);
+    });
+
+    it('a missing object: 404 NoSuchKey; an archived one: 501 NotImplemented', async () => {
+      await rejectsWith(client.restore('restore/missing.txt'), 'NoSuchKey', 404);
+      await client.put('restore/archive.txt', Buffer.from('cold'), { headers: { 'x-oss-storage-class': 'Archive' } });
+      await rejectsWith(client.restore('restore/archive.txt'), 'NotImplemented', 501);
+    });
+  });
+
   describe('GetBucketCors without a configuration', () => {
     it('answers NoSuchCORSConfiguration with OSS message "The CORS Configuration does not exist."', async () => {
       await assert.rejects(client.getBucketCORS(BUCKET), (err: ClientError & { code: string }) => {

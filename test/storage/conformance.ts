@@ -126,6 +126,34 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
       }
     });
 
+    it('counts a bucket’s usage per storage class, with uploads in progress', async () => {
+      const b = await open();
+      try {
+        await b.meta.ensureAccount('acc1', 'one');
+        const rec = { owner: 'acc1', acl: 'private' as const, createdAt: 1, region: 'r', storageClass: 'Standard' };
+        await b.meta.createBucket({ ...rec, name: 'use1', dataRedundancyType: 'LRS' });
+        await b.meta.createBucket({ ...rec, name: 'use2', dataRedundancyType: 'LRS' });
+        assert.deepEqual(await b.meta.bucketUsage('use1'), { byClass: [], lastModified: 0, multipartUploads: 0 });
+        await b.meta.putObject({ ...obj('use1', 'a', 'u'.repeat(32), 10), lastModified: 5000 });
+        await b.meta.putObject({ ...obj('use1', 'b', 'v'.repeat(32), 20), lastModified: 9000 });
+        await b.meta.putObject({ ...obj('use1', 'c', 'w'.repeat(32), 4), storageClass: 'IA', lastModified: 7000 });
+        await b.meta.putObject(obj('use2', 'x', 'x'.repeat(32), 99));
+        await b.meta.multipart.createUpload(upload('use1', 'm', 'up-use1'));
+        const u = await b.meta.bucketUsage('use1');
+        assert.deepEqual(
+          [...u.byClass].sort((p, q) => p.storageClass.localeCompare(q.storageClass)),
+          [
+            { storageClass: 'IA', objects: 1, bytes: 4 },
+            { storageClass: 'Standard', objects: 2, bytes: 30 },
+          ],
+        );
+        assert.equal(u.lastModified, 9000);
+        assert.equal(u.multipartUploads, 1);
+      } finally {
+        await b.close();
+      }
+    });
+
     it('keeps configuration documents per bucket, lists them by prefix and drops them with the bucket', async () => {
       const b = await open();
       try {

@@ -3,8 +3,8 @@ import { bucketAclFrom, createBucket } from './put-bucket.js';
 
 /**
  * PUT /b/?acl with `x-oss-acl`; without the header the ACL is left unchanged (OSS behaviour). On a
- * missing bucket OSS creates it with that ACL (the pipeline authorised the caller as for PutBucket)
- * and answers with `Location: /<bucket>`.
+ * missing bucket OSS creates it with that ACL (the pipeline authorised the caller as for PutBucket).
+ * Either way the answer carries `Location: /<bucket>`, which ali-oss's putBucketACL returns as `bucket`.
  */
 export const putBucketAcl: Handler = async (ctx, s) => {
   const b = ctx.bucketRecord;
@@ -17,5 +17,5 @@ export const putBucketAcl: Handler = async (ctx, s) => {
   }
   const acl = bucketAclFrom(ctx.headers['x-oss-acl'], b.acl);
   if (acl !== b.acl) await s.meta.updateBucket(b.name, { acl });
-  return { status: 200 };
+  return { status: 200, headers: { location: `/${b.name}` } };
 };

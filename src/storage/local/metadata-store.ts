@@ -13,6 +13,7 @@ import {
   type AccessKey,
   type Account,
   type BucketRecord,
+  type BucketUsage,
   type InlineBlob,
   isInlineBlob,
   type ListObjectsQuery,
@@ -197,6 +198,18 @@ export class SqliteMetadataStore implements MetadataStore {
           value,
         );
     });
+  }
+
+  async bucketUsage(bucket: string): Promise<BucketUsage> {
+    const rows = this.stmt(
+      'SELECT storage_class AS c, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, MAX(last_modified) AS lm FROM objects WHERE bucket = ? GROUP BY storage_class',
+    ).all(bucket) as { c: string; n: number; bytes: number; lm: number }[];
+    const uploads = this.stmt('SELECT COUNT(*) FROM uploads WHERE bucket = ?').pluck().get(bucket) as number;
+    return {
+      byClass: rows.map((r) => ({ storageClass: r.c, objects: r.n, bytes: r.bytes })),
+      lastModified: rows.reduce((m, r) => Math.max(m, r.lm), 0),
+      multipartUploads: uploads,
+    };
   }
 
   async listBucketConfig(bucket: string, prefix: string): Promise<{ name: string; value: string }[]> {

@@ -10,6 +10,7 @@ import {
   type AccessKey,
   type Account,
   type BucketRecord,
+  type BucketUsage,
   type InlineBlob,
   isInlineBlob,
   type ListObjectsQuery,
@@ -143,6 +144,19 @@ export class PostgresMetadataStore implements MetadataStore {
        ON CONFLICT (bucket, name) DO UPDATE SET value = EXCLUDED.value`,
       [bucket, name, value],
     );
+  }
+
+  async bucketUsage(bucket: string): Promise<BucketUsage> {
+    const rows = await this.pool.query<{ c: string; n: number; bytes: number; lm: number }>(
+      'SELECT storage_class AS c, COUNT(*) AS n, COALESCE(SUM(size), 0)::bigint AS bytes, MAX(last_modified) AS lm FROM objects WHERE bucket = $1 GROUP BY storage_class',
+      [bucket],
+    );
+    const [u] = await this.pool.query<{ n: number }>('SELECT COUNT(*) AS n FROM uploads WHERE bucket = $1', [bucket]);
+    return {
+      byClass: rows.map((r) => ({ storageClass: r.c, objects: Number(r.n), bytes: Number(r.bytes) })),
+      lastModified: rows.reduce((m, r) => Math.max(m, Number(r.lm)), 0),
+      multipartUploads: Number(u?.n ?? 0),
+    };
   }
 
   async listBucketConfig(bucket: string, prefix: string): Promise<{ name: string; value: string }[]> {
