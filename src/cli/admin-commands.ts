@@ -5,7 +5,8 @@ import { openStorage } from '../backends.js';
 import type { Config } from '../config/config.js';
 import { parseAddress } from '../config/config.js';
 import { validateBucketName } from '../http/validate.js';
-import type { BucketAcl } from '../storage/types.js';
+import { loadStyleDelimiters, saveStyleDelimiters } from '../image/style-delimiters.js';
+import type { BucketAcl, MetadataStore } from '../storage/types.js';
 import { printDelivery, printDeliveryList } from './print-deliveries.js';
 import { runStsCommand } from './sts-command.js';
 
@@ -13,6 +14,40 @@ type Flags = Record<string, string | boolean | undefined>;
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** `ossd bucket style-delimiters NAME [CHARS|--clear]`: show, set or remove a bucket's style delimiters. */
+export async function styleDelimitersCommand(
+  meta: MetadataStore,
+  bucket: string,
+  chars: string | undefined,
+  flags: Flags,
+  print: (line: string) => void = out,
+): Promise<number> {
+  if (!(await meta.getBucket(bucket))) {
+    print(`no such bucket ${bucket}`);
+    return 1;
+  }
+  if (flags.clear && chars !== undefined) {
+    print('give either CHARS or --clear');
+    return 2;
+  }
+  if (flags.clear) {
+    await saveStyleDelimiters(meta, bucket, undefined);
+    print(`${bucket}: no style delimiters`);
+    return 0;
+  }
+  if (chars !== undefined) {
+    try {
+      await saveStyleDelimiters(meta, bucket, chars);
+    } catch (err) {
+      print((err as Error).message);
+      return 2;
+    }
+  }
+  const set = await loadStyleDelimiters(meta, bucket);
+  print(set ? `${bucket}: style delimiters ${[...set].join(' ')}` : `${bucket}: no style delimiters`);
+  return 0;
 }
 
 /** keys / bucket / callbacks: work on the data directory directly. */
@@ -79,7 +114,8 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
         );
         return r === 'deleted' ? 0 : 1;
       }
-      out('usage: ossd bucket create NAME [--acl ACL] | list | delete NAME');
+      if (sub === 'style-delimiters' && arg) return await styleDelimitersCommand(storage.meta, arg, args[2], flags);
+      out('usage: ossd bucket create NAME [--acl ACL] | list | delete NAME | style-delimiters NAME [CHARS|--clear]');
       return 2;
     }
     if (command === 'callbacks') {

@@ -83,6 +83,10 @@ export function helpText(): string {
       'manage buckets (owned by the root account by default; ACL private|public-read|public-read-write)',
     ),
     command(
+      'ossd bucket style-delimiters NAME [CHARS|--clear]',
+      'show, set (any of - _ / !) or remove the image style delimiters: GET KEY!STYLE = KEY?x-oss-process=style/STYLE',
+    ),
+    command(
       'ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N]',
       'recent callback deliveries, newest first',
     ),

@@ -18,6 +18,7 @@ const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; 
   account: { type: 'string' },
   acl: { type: 'string' },
   json: { type: 'boolean' },
+  clear: { type: 'boolean' },
   duration: { type: 'string' },
   prefix: { type: 'string', multiple: true },
   action: { type: 'string', multiple: true },

@@ -49,6 +49,10 @@ export async function encode(st: ImageState): Promise<Rendered> {
       extra: { ArgumentName: 'format', ArgumentValue: 'heic' },
     });
   }
+  if (format !== 'gif' && format !== 'webp') await st.firstFrame();
+  // An animation keeps the source's frame delays and loop count.
+  const timing =
+    st.pages > 1 ? { ...(st.source.delay ? { delay: st.source.delay } : {}), loop: st.source.loop ?? 0 } : {};
   const keepOrientation = st.orientation !== 1 && format !== 'bmp' && format !== 'gif';
   // A deferred resize is finished here in one pass, unless the output needs the orientation tag
   // (withMetadata on a pipeline over the source would also copy all its EXIF/XMP) or a flatten
@@ -68,10 +72,10 @@ export async function encode(st: ImageState): Promise<Rendered> {
       img = img.png({ progressive: interlace });
       break;
     case 'webp':
-      img = img.webp({ quality });
+      img = img.webp({ quality, ...timing });
       break;
     case 'gif':
-      img = img.gif({ progressive: interlace });
+      img = img.gif({ progressive: interlace, ...timing });
       break;
     case 'tiff':
       img = img.tiff();

@@ -32,6 +32,22 @@ const STEPS: Record<string, Step> = {
 /** Actions that only choose how the result is written. */
 const OUTPUT_SETTINGS = new Set(['format', 'quality', 'interlace']);
 
+/**
+ * Actions that keep every frame of an animated GIF/WebP (libvips applies resize and extract to each
+ * frame; rotate is done frame by frame). Any other action first reduces the image to its first frame.
+ */
+export const ANIMATION_ACTIONS = new Set(['resize', 'crop', 'indexcrop', 'rotate', 'info', ...OUTPUT_SETTINGS]);
+
+/** Formats that can hold an animation. */
+const ANIMATED_FORMATS = new Set(['gif', 'webp']);
+
+/** The format the result is written in: the last format action's, else the source's. */
+function resultFormat(source: SourceInfo, actions: ImageAction[]): string {
+  let f = source.format;
+  for (const a of actions) if (a.name === 'format') f = a.params.get('') ?? f;
+  return f;
+}
+
 /** Action names ossd knows, for validation before any work. */
 export const ACTION_NAMES = new Set([...Object.keys(STEPS), 'watermark', 'info', 'average-hue']);
 
@@ -60,7 +76,9 @@ export async function runActions(
 ): Promise<Rendered> {
   checkActions(actions);
   const st = new ImageState(source);
+  if (ANIMATED_FORMATS.has(source.format) && ANIMATED_FORMATS.has(resultFormat(source, actions))) st.animate();
   for (const a of actions) {
+    if (!ANIMATION_ACTIONS.has(a.name)) await st.firstFrame();
     // Output settings leave the pixels alone; every other step reads them, so a deferred resize runs first.
     if (!OUTPUT_SETTINGS.has(a.name)) await st.settle();
     if (a.name === 'info') return info(st);

@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { OssError } from '../errors/oss-error.js';
 import { LIMITS } from './limits.js';
 
@@ -16,6 +16,11 @@ export interface SourceInfo {
   orientation: number;
   hasAlpha: boolean;
   exif?: Buffer;
+  /** Frames (1 for a still image). */
+  pages: number;
+  /** Per-frame delays (ms) and loop count of an animation, passed to the encoder. */
+  delay?: number[];
+  loop?: number;
 }
 
 /** Decoded pixels between two actions. */
@@ -67,6 +72,9 @@ export async function readSource(bytes: Buffer): Promise<SourceInfo> {
     orientation: meta.orientation ?? 1,
     hasAlpha: meta.hasAlpha ?? false,
     exif: meta.exif,
+    pages: frames,
+    delay: meta.delay,
+    loop: meta.loop,
   };
 }
 
@@ -88,6 +96,11 @@ export class ImageState {
   private raster?: Raster;
   /** A resize of the encoded source not yet run (see `defer`). */
   private pending?: Sharp;
+  /**
+   * Frames carried through the actions: the source's frame count for an animated GIF/WebP whose result
+   * is GIF or WebP (see `animate`), else 1 (the first frame). `width`/`height` are one frame's size.
+   */
+  pages = 1;
   /** Pipelines materialised as raw pixels so far (hand-offs between actions). */
   rasters = 0;
   output: { format?: OutputFormat; q?: number; Q?: number; interlace: boolean } = { interlace: false };
@@ -103,22 +116,75 @@ export class ImageState {
     return this.raster ? this.raster.channels === 2 || this.raster.channels === 4 : this.source.hasAlpha;
   }
 
+  /** Keeps every frame of an animated source (call before the first pipeline). */
+  animate(): void {
+    if (!this.raster && !this.pending && this.source.pages > 1) this.pages = this.source.pages;
+  }
+
+  /**
+   * Back to the first frame, for an action libvips cannot apply to an animation (as before animations
+   * were kept). The frames are stacked top to bottom in the raw pixels, so the first is a prefix.
+   */
+  async firstFrame(): Promise<void> {
+    if (this.pages === 1) return;
+    await this.settle();
+    const r = this.raster;
+    if (r) this.raster = { ...r, data: r.data.subarray(0, r.width * r.height * r.channels) };
+    this.pages = 1;
+  }
+
   /** A fresh pipeline reading the current pixels (after `settle` when a resize was deferred). */
   pipeline(): Sharp {
     if (this.pending) throw new Error('ImageState: settle() the deferred resize before the next pipeline');
     if (this.raster) {
       const r = this.raster;
-      return sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels } });
+      const raw = { width: r.width, height: r.height * this.pages, channels: r.channels };
+      return sharp(r.data, { raw: this.pages > 1 ? { ...raw, pageHeight: r.height } : raw });
     }
-    return sharp(this.source.bytes, { limitInputPixels: LIMITS.sourcePixels, failOn: 'none' });
+    return sharp(this.source.bytes, {
+      limitInputPixels: LIMITS.sourcePixels,
+      failOn: 'none',
+      ...(this.pages > 1 ? { animated: true } : {}),
+    });
   }
 
   /** Runs `img` and keeps its pixels as the current image. */
   async commit(img: Sharp): Promise<void> {
     const { data, info } = await img.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    this.raster = { data, width: info.width, height: info.height, channels: info.channels as Raster['channels'] };
+    const height = this.pages > 1 && info.pageHeight ? info.pageHeight : info.height;
+    this.raster = { data, width: info.width, height, channels: info.channels as Raster['channels'] };
     this.width = info.width;
-    this.height = info.height;
+    this.height = height;
+    this.rasters++;
+  }
+
+  /**
+   * Runs `op` on the current image and keeps the result. An animation kept as raw frames is processed
+   * frame by frame (libvips would treat the stacked frames as one tall image); `perFrame` does so also
+   * over the encoded source, for operations libvips refuses on multi-page images (rotate).
+   */
+  async apply(op: (img: Sharp) => Sharp, perFrame = false): Promise<void> {
+    if (this.pages === 1 || (!this.raster && !perFrame)) return this.commit(op(this.pipeline()));
+    if (!this.raster) await this.commit(this.pipeline());
+    const r = this.raster!;
+    const frameBytes = r.width * r.height * r.channels;
+    const out: Buffer[] = [];
+    let info: OutputInfo | undefined;
+    for (let i = 0; i < this.pages; i++) {
+      const frame = r.data.subarray(i * frameBytes, (i + 1) * frameBytes);
+      const img = sharp(frame, { raw: { width: r.width, height: r.height, channels: r.channels } });
+      const done = await op(img).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      out.push(done.data);
+      info = done.info;
+    }
+    this.raster = {
+      data: Buffer.concat(out),
+      width: info!.width,
+      height: info!.height,
+      channels: info!.channels as Raster['channels'],
+    };
+    this.width = info!.width;
+    this.height = info!.height;
     this.rasters++;
   }
 

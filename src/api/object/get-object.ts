@@ -1,10 +1,13 @@
 import { OssError } from '../../errors/oss-error.js';
+import type { OssResponse, RequestContext } from '../../http/context.js';
+import type { Services } from '../../services.js';
 import type { Handler } from '../handler.js';
 import { checkConditions, parseRange } from './conditions.js';
 import { objectResponseHeaders } from './object-headers.js';
 import { processObject } from './process-object.js';
 import { objectBody } from './read-object.js';
 import { followSymlink, symlinkLastModified, symlinkResponseHeaders } from './resolve-symlink.js';
+import { resolveStyledKey } from './style-delimiter-get.js';
 
 const OVERRIDES: [string, string][] = [
   ['response-content-type', 'content-type'],
@@ -15,6 +18,19 @@ const OVERRIDES: [string, string][] = [
   ['response-content-encoding', 'content-encoding'],
 ];
 
+/** A missing key: `KEY<delimiter>STYLE` processed (see resolveStyledKey), else NoSuchKey. */
+async function styledOrMissing(ctx: RequestContext, s: Services): Promise<OssResponse> {
+  const styled = await resolveStyledKey(ctx, s);
+  if (!styled) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
+  const o = await followSymlink(s, styled.object, {
+    principal: ctx.principal,
+    bucket: ctx.bucketRecord!,
+    operation: ctx.operation,
+  });
+  checkConditions(ctx.headers, o === styled.object ? o : { ...o, lastModified: symlinkLastModified(styled.object, o) });
+  return processObject(ctx, s, o, `style/${styled.style}`);
+}
+
 export const getObject: Handler = async (ctx, s) => {
   for (let attempt = 0; ; attempt++) {
     const found =
@@ -22,7 +38,7 @@ export const getObject: Handler = async (ctx, s) => {
         ? (ctx.objectRead ?? undefined)
         : await s.meta.getObjectWithData(ctx.bucket!, ctx.key);
     const stored = found?.object;
-    if (!stored) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
+    if (!stored) return styledOrMissing(ctx, s);
     const o = await followSymlink(s, stored, {
       principal: ctx.principal,
       bucket: ctx.bucketRecord!,

@@ -6,9 +6,14 @@ import type { ObjectRecord } from '../../storage/types.js';
 /**
  * GetObject with `x-oss-process=image/…` or `style/NAME`: the processed image instead of the stored
  * bytes. Authorised exactly as GetObject (it is one, in the pipeline); `o` is the object after any symlink.
+ * `process` defaults to the request's parameter (a style delimiter passes `style/NAME`).
  */
-export async function processObject(ctx: RequestContext, s: Services, o: ObjectRecord): Promise<OssResponse> {
-  const process = ctx.params.get('x-oss-process') ?? '';
+export async function processObject(
+  ctx: RequestContext,
+  s: Services,
+  o: ObjectRecord,
+  process = ctx.params.get('x-oss-process') ?? '',
+): Promise<OssResponse> {
   const out = await renderImage(s, { principal: ctx.principal, bucket: ctx.bucketRecord!, object: o, process });
   return {
     status: 200,

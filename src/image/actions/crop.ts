@@ -30,7 +30,7 @@ export async function crop(st: ImageState, a: ImageAction): Promise<void> {
   }
   const width = Math.min(w === 0 ? st.width : w, st.width - left);
   const height = Math.min(h === 0 ? st.height : h, st.height - top);
-  await st.commit(st.pipeline().extract({ left, top, width, height }));
+  await st.apply((img) => img.extract({ left, top, width, height }));
 }
 
 /** indexcrop: cut into x-wide columns (or y-tall rows) and keep piece i; an i past the end keeps the image. */
@@ -42,11 +42,13 @@ export async function indexcrop(st: ImageState, a: ImageAction): Promise<void> {
   if (x !== undefined) {
     if (i * x >= st.width) return;
     const left = i * x;
-    await st.commit(st.pipeline().extract({ left, top: 0, width: Math.min(x, st.width - left), height: st.height }));
+    const width = Math.min(x, st.width - left);
+    await st.apply((img) => img.extract({ left, top: 0, width, height: st.height }));
   } else if (y !== undefined) {
     if (i * y >= st.height) return;
     const top = i * y;
-    await st.commit(st.pipeline().extract({ left: 0, top, width: st.width, height: Math.min(y, st.height - top) }));
+    const height = Math.min(y, st.height - top);
+    await st.apply((img) => img.extract({ left: 0, top, width: st.width, height }));
   }
 }
 

@@ -38,5 +38,6 @@ export async function rotate(st: ImageState, a: ImageAction): Promise<void> {
   const angle = intParam(a, '', 0, 360, 0);
   if (angle % 360 === 0) return;
   const background = st.hasAlpha ? { r: 255, g: 255, b: 255, alpha: 0 } : { r: 255, g: 255, b: 255, alpha: 1 };
-  await st.commit(st.pipeline().rotate(angle, { background }));
+  // libvips refuses to rotate a multi-page image: an animation is rotated frame by frame.
+  await st.apply((img) => img.rotate(angle, { background }), true);
 }

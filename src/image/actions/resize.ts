@@ -1,3 +1,4 @@
+import type { Sharp } from 'sharp';
 import { colorParam, enumParam, intParam, requireAny } from '../params.js';
 import type { ImageAction } from '../parse.js';
 import { checkOutputSize, type ImageState } from '../state.js';
@@ -75,13 +76,15 @@ export function planResize(a: ImageAction, srcW: number, srcH: number): ResizePl
 export async function resize(st: ImageState, a: ImageAction): Promise<void> {
   const plan = planResize(a, st.width, st.height);
   if (!plan) return;
-  const img = st.pipeline();
-  if (plan.mode === 'fill') img.resize(plan.width, plan.height, { fit: 'cover', position: 'centre' });
-  else if (plan.mode === 'pad') {
-    const c = colorParam(a, 'color', 'FFFFFF');
-    img.resize(plan.width, plan.height, { fit: 'contain', background: { ...c, alpha: 1 } });
-  } else img.resize(plan.width, plan.height, { fit: 'fill' });
+  const op = (img: Sharp): Sharp => {
+    if (plan.mode === 'fill') return img.resize(plan.width, plan.height, { fit: 'cover', position: 'centre' });
+    if (plan.mode === 'pad') {
+      const c = colorParam(a, 'color', 'FFFFFF');
+      return img.resize(plan.width, plan.height, { fit: 'contain', background: { ...c, alpha: 1 } });
+    }
+    return img.resize(plan.width, plan.height, { fit: 'fill' });
+  };
   // Each mode yields exactly plan.width x plan.height, so the next step can plan without running it.
-  if (st.canDefer) st.defer(img, plan.width, plan.height);
-  else await st.commit(img);
+  if (st.canDefer) st.defer(op(st.pipeline()), plan.width, plan.height);
+  else await st.apply(op);
 }
