@@ -113,8 +113,19 @@ export async function scaleOut(plan: Plan, report: Report): Promise<void> {
     );
     const body = randomBytes(plan.large.size);
     const targets = [
-      { name: 'RGW direct', origin: rgw.endpoint, path: (i: number) => `/${s3Bucket}/direct/k${i % plan.large.keys}` },
-      { name: 'ossd (pg+rgw)', origin: nodes[0].origin, path: (i: number) => `/${BUCKET}/k${i % plan.large.keys}` },
+      // Objects written anonymously to RGW are readable anonymously only with a public-read object ACL.
+      {
+        name: 'RGW direct',
+        origin: rgw.endpoint,
+        path: (i: number) => `/${s3Bucket}/direct/k${i % plan.large.keys}`,
+        putHeaders: { 'x-amz-acl': 'public-read' },
+      },
+      {
+        name: 'ossd (pg+rgw)',
+        origin: nodes[0].origin,
+        path: (i: number) => `/${BUCKET}/k${i % plan.large.keys}`,
+        putHeaders: {},
+      },
     ];
     const largeRatio: Record<string, number> = {};
     for (const op of ['PUT', 'GET'] as const) {
@@ -131,7 +142,7 @@ export async function scaleOut(plan: Plan, report: Report): Promise<void> {
                     path: t.path(i),
                     body,
                     sentBytes: body.length,
-                    headers: { 'content-length': String(body.length) },
+                    headers: { 'content-length': String(body.length), ...t.putHeaders },
                   }
                 : { method: 'GET', path: t.path(i) },
             ),
