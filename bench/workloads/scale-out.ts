@@ -118,13 +118,13 @@ export async function scaleOut(plan: Plan, report: Report): Promise<void> {
         name: 'RGW direct',
         origin: rgw.endpoint,
         path: (i: number) => `/${s3Bucket}/direct/k${i % plan.large.keys}`,
-        putHeaders: { 'x-amz-acl': 'public-read' },
+        putHeaders: { 'x-amz-acl': 'public-read' } as Record<string, string>,
       },
       {
         name: 'ossd (pg+rgw)',
         origin: nodes[0].origin,
         path: (i: number) => `/${BUCKET}/k${i % plan.large.keys}`,
-        putHeaders: {},
+        putHeaders: {} as Record<string, string>,
       },
     ];
     const largeRatio: Record<string, number> = {};
