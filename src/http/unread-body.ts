@@ -47,25 +47,42 @@ export function settleUnreadBody(res: ServerResponse): void {
   });
 }
 
-/** How long a closing connection keeps reading (and discarding) what the client still sends. */
-export const LINGER_MS = 2000;
+/**
+ * A closing connection keeps reading (and discarding) what the client still sends while bytes keep coming
+ * (at most LINGER_IDLE_MS apart) and for at most LINGER_MAX_MS in all — nginx's lingering_timeout and
+ * lingering_time.
+ */
+export const LINGER_IDLE_MS = 5_000;
+export const LINGER_MAX_MS = 30_000;
 
 /**
  * A lingering close (RFC 9112 §9.6): Node ends a `Connection: close` response's socket and destroys it at
  * once, and bytes the client is still sending (the rest of a refused upload) then make the kernel answer
  * with a reset, which can discard the response before the client has read it — seen through proxies and
  * load balancers. Instead the write side is closed after the response, what still arrives is discarded,
- * and the socket is destroyed when the client closes its side or after LINGER_MS.
+ * and the socket is destroyed when the client closes its side, when it stops sending for LINGER_IDLE_MS,
+ * or after LINGER_MAX_MS.
  */
 function lingerBeforeClose(socket: Socket): void {
   if (socket.destroySoon !== Socket.prototype.destroySoon) return; // already lingering
   socket.destroySoon = () => {
     socket.end();
     socket.resume();
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    socket.once('end', () => socket.destroy());
+    const done = () => socket.destroy();
+    const max = setTimeout(done, LINGER_MAX_MS);
+    let idle = setTimeout(done, LINGER_IDLE_MS);
+    max.unref();
+    idle.unref();
+    socket.on('data', () => {
+      clearTimeout(idle);
+      idle = setTimeout(done, LINGER_IDLE_MS);
+      idle.unref();
+    });
+    socket.once('close', () => {
+      clearTimeout(max);
+      clearTimeout(idle);
+    });
+    socket.once('end', done);
   };
 }
 

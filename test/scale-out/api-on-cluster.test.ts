@@ -53,10 +53,12 @@ it(`${FILES.length} test files pass on 3 nodes sharing PostgreSQL and an S3 stor
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const pass = Number(/^# pass (\d+)$/m.exec(out)?.[1] ?? 0);
   const fail = Number(/^# fail (\d+)$/m.exec(out)?.[1] ?? -1);
-  const failed = out
-    .split('\n')
-    .filter((l) => /^\s*not ok /.test(l))
-    .join('\n');
+  // Each failed test with the lines that follow it (its error), so CI shows why.
+  const lines = out.split('\n');
+  const failed = lines
+    .flatMap((l, i) => (/^\s*not ok /.test(l) ? lines.slice(i, i + 30) : []))
+    .join('\n')
+    .slice(0, 20_000);
   assert.equal(fail, 0, `failed on the cluster:\n${failed}\n${out.slice(-4000)}`);
   assert.equal(code, 0, out.slice(-4000));
   assert.ok(pass > 200, `only ${pass} tests ran`);
