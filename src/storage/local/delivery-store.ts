@@ -8,78 +8,9 @@ import {
   type DeliveryRecordInput,
   type DeliveryStore,
   MAX_LIST_LIMIT,
-  type StoredCallbackSpec,
 } from '../../callback/delivery-store.js';
-import { capText, MAX_RECORDED_BODY_BYTES } from '../../callback/record-caps.js';
-import type { AttemptRecord, FailureCause } from '../../callback/send.js';
+import { DELIVERY_COLUMNS, type DeliveryRow, deliveryFromRow, deliveryToRow } from '../delivery-rows.js';
 import { GroupCommitter } from './group-commit.js';
-
-interface Row {
-  seq: number;
-  id: string;
-  created_at: number;
-  request_id: string;
-  bucket: string;
-  key: string;
-  operation: DeliveryRecord['operation'];
-  spec: string;
-  rendered_body: string;
-  string_to_sign: string;
-  attempts: string;
-  ok: number;
-  cause: string | null;
-  message: string | null;
-  latency_ms: number;
-  resend_of: string | null;
-  truncated: string | null;
-}
-
-/** Room for the truncation marker after a capped text (record-caps.ts). */
-const STORED_CAP = MAX_RECORDED_BODY_BYTES + 256;
-
-/** Bounds a text the caller should have capped already: ends it with the marker if it did not. */
-function bounded(text: string): string {
-  return capText(text, STORED_CAP).text;
-}
-
-type StoredAttempt = Omit<AttemptRecord, 'responseBody'> & { responseBody?: string };
-
-export function encodeAttempts(attempts: AttemptRecord[]): string {
-  const stored: StoredAttempt[] = attempts.map(({ responseBody, ...rest }) =>
-    responseBody === undefined
-      ? rest
-      : { ...rest, responseBody: responseBody.subarray(0, STORED_CAP).toString('base64') },
-  );
-  return JSON.stringify(stored);
-}
-
-export function decodeAttempts(json: string): AttemptRecord[] {
-  return (JSON.parse(json) as StoredAttempt[]).map(({ responseBody, ...rest }) =>
-    responseBody === undefined ? rest : { ...rest, responseBody: Buffer.from(responseBody, 'base64') },
-  );
-}
-
-function fromRow(row: Row): DeliveryRecord {
-  const record: DeliveryRecord = {
-    id: row.id,
-    createdAt: row.created_at,
-    requestId: row.request_id,
-    bucket: row.bucket,
-    key: row.key,
-    operation: row.operation,
-    spec: JSON.parse(row.spec) as StoredCallbackSpec,
-    renderedBody: row.rendered_body,
-    stringToSign: row.string_to_sign,
-    attempts: decodeAttempts(row.attempts),
-    ok: row.ok === 1,
-    latencyMs: row.latency_ms,
-  };
-  if (row.cause !== null) record.cause = row.cause as FailureCause;
-  if (row.message !== null) record.message = row.message;
-  if (row.resend_of !== null) record.resendOf = row.resend_of;
-  if (row.truncated !== null) record.truncated = JSON.parse(row.truncated) as DeliveryRecord['truncated'];
-  return record;
-}
 
 export class SqliteDeliveryStore implements DeliveryStore {
   private readonly db: Database;
@@ -148,47 +79,11 @@ export class SqliteDeliveryStore implements DeliveryStore {
   async record(d: DeliveryRecordInput): Promise<DeliveryRecord> {
     const id = randomBytes(8).toString('hex');
     const createdAt = d.createdAt ?? Date.now();
-    const encoded = encodeAttempts(d.attempts);
-    const renderedBody = bounded(d.renderedBody);
-    const stringToSign = bounded(d.stringToSign);
+    const { params, record } = deliveryToRow(d, id, createdAt, (ok) => (ok ? 1 : 0));
     return this.write(() => {
       this.stmt(
-        `INSERT INTO callback_deliveries (id, created_at, request_id, bucket, key, operation, spec, rendered_body,
-             string_to_sign, attempts, ok, cause, message, latency_ms, resend_of, truncated)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        id,
-        createdAt,
-        d.requestId,
-        d.bucket,
-        d.key,
-        d.operation,
-        JSON.stringify(d.spec),
-        renderedBody,
-        stringToSign,
-        encoded,
-        d.ok ? 1 : 0,
-        d.cause ?? null,
-        d.message ?? null,
-        Math.round(d.latencyMs),
-        d.resendOf ?? null,
-        d.truncated?.length ? JSON.stringify(d.truncated) : null,
-      );
-      // What get(id) would return, without reading the row back.
-      const record: DeliveryRecord = {
-        ...d,
-        renderedBody,
-        stringToSign,
-        id,
-        createdAt,
-        latencyMs: Math.round(d.latencyMs),
-        attempts: d.attempts.map((a) =>
-          a.responseBody && a.responseBody.length > STORED_CAP
-            ? { ...a, responseBody: Buffer.from(a.responseBody.subarray(0, STORED_CAP)) }
-            : a,
-        ),
-      };
-      if (record.resendOf === undefined) delete record.resendOf;
+        `INSERT INTO callback_deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...params);
       return record;
     });
   }
@@ -218,12 +113,12 @@ export class SqliteDeliveryStore implements DeliveryStore {
     }
     const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_LIST_LIMIT), 1), MAX_LIST_LIMIT);
     const sql = `SELECT * FROM callback_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit) as Row[];
-    return rows.map(fromRow);
+    const rows = this.db.prepare(sql).all(...params, limit) as DeliveryRow[];
+    return rows.map(deliveryFromRow);
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
-    const row = this.stmt('SELECT * FROM callback_deliveries WHERE id = ?').get(id) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+    const row = this.stmt('SELECT * FROM callback_deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+    return row ? deliveryFromRow(row) : undefined;
   }
 }
