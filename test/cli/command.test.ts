@@ -75,6 +75,8 @@ describe('the ossd command', () => {
     it('the compiled server serves uploads with callbacks, the console and metrics', async () => {
       const data = mkdtempSync(path.join(os.tmpdir(), 'ossd-dist-'));
       const port = await freePort();
+      // An explicit console port: the default (main port + 1) may be taken by a parallel test.
+      const consolePort = await freePort();
       const env = {
         ...cleanEnv(),
         OSSD_ROOT_ACCESS_KEY_ID: 'distKeyId0001',
@@ -82,7 +84,16 @@ describe('the ossd command', () => {
       };
       const child = spawn(
         process.execPath,
-        ['dist/cli/main.js', 'serve', '--address', `127.0.0.1:${port}`, '--data', data],
+        [
+          'dist/cli/main.js',
+          'serve',
+          '--address',
+          `127.0.0.1:${port}`,
+          '--console-address',
+          `127.0.0.1:${consolePort}`,
+          '--data',
+          data,
+        ],
         {
           cwd: REPO,
           env: { ...env, OSSD_LOG_LEVEL: 'warn' },
@@ -117,10 +128,10 @@ describe('the ossd command', () => {
         assert.equal(put.res.status, 200);
         assert.deepEqual(put.data, { Status: 'OK', via: 'dist' });
         assert.equal(app.requests.at(-1)?.body.toString(), 'object=cb.txt');
-        const sdk = await fetch(`http://127.0.0.1:${port + 1}/-/console/vendor/aliyun-oss-sdk.min.js`);
+        const sdk = await fetch(`http://127.0.0.1:${consolePort}/-/console/vendor/aliyun-oss-sdk.min.js`);
         assert.equal(sdk.status, 200);
         assert.ok((await sdk.arrayBuffer()).byteLength > 100_000);
-        const page = await fetch(`http://127.0.0.1:${port + 1}/-/console/`);
+        const page = await fetch(`http://127.0.0.1:${consolePort}/-/console/`);
         assert.equal(page.status, 200);
         const metrics = await (await fetch(`http://127.0.0.1:${port}/-/metrics`)).text();
         assert.match(metrics, /ossd_requests_total\{operation="PutObject",status="200"\} 1/);

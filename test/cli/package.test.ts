@@ -115,7 +115,10 @@ describe('the npm package', () => {
 
     const data = tempDir('pkgdata');
     const port = await freePort();
-    const child = spawn(ossd, ['serve', '--address', `127.0.0.1:${port}`, '--data', data], {
+    // An explicit console port: the default (main port + 1) may be taken by a parallel test.
+    const consolePort = await freePort();
+    const args = ['serve', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`];
+    const child = spawn(ossd, [...args, '--data', data], {
       cwd: packDir,
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -141,7 +144,7 @@ describe('the npm package', () => {
       assert.equal(health.status, 'ok', out);
       assert.match(out, /Created bucket examplebucket/);
       // The console bundle is in the package.
-      const page = await fetch(`http://127.0.0.1:${port + 1}/-/console/`);
+      const page = await fetch(`http://127.0.0.1:${consolePort}/-/console/`);
       assert.equal(page.status, 200, out);
     } finally {
       child.kill('SIGTERM');
