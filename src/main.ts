@@ -11,6 +11,7 @@ import { effectiveCallbackPolicy } from './config/callback-policy.js';
 import { type Config, parseAddress } from './config/config.js';
 import { consoleAddressOf } from './console/address.js';
 import { type RunningConsole, startConsole } from './console/server.js';
+import { AccessLog } from './http/access-log.js';
 import { createServer } from './http/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -118,6 +119,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     callbacks: { service, deliveries: storage.deliveries, publicKeyPem: keys.publicKeyPem, policy },
     endpoint: () => endpoint,
   };
+  services.accessLog = new AccessLog(storage.meta, storage.blobs, metrics, logger, {
+    intervalMs: config.accessLogIntervalSeconds * 1000,
+    maxBufferBytes: config.accessLogBufferBytes,
+  });
   const server = createServer(services);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -134,6 +139,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   } catch (err) {
     server.close();
     await webConsole?.close();
+    await services.accessLog.close();
     await uploadCollector.stop();
     await blobCollector?.stop();
     await storage.close();
@@ -151,6 +157,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         webConsole?.close(),
         metricsListener?.close(),
       ]);
+      // Access-log lines of the last requests are written before the stores close.
+      await services.accessLog?.close();
       await uploadCollector.stop();
       await blobCollector?.stop();
       // Delivery records of the last callbacks are written in the background: let them land.

@@ -2,6 +2,7 @@ import type { AddressPolicy } from './callback/address-policy.js';
 import type { DeliveryStore } from './callback/delivery-store.js';
 import type { CallbackService } from './callback/service.js';
 import type { Config } from './config/config.js';
+import type { AccessLog } from './http/access-log.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { BlobStore, MetadataStore } from './storage/types.js';
@@ -21,6 +22,8 @@ export interface Services {
     publicKeyPem: string;
     policy: AddressPolicy;
   };
+  /** Bucket access logging (PutBucketLogging); absent where no server runs (tools). */
+  accessLog?: AccessLog;
   /** The endpoint clients are told to use (e.g. http://localhost:18080). */
   endpoint: () => string;
 }

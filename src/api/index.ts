@@ -2,13 +2,19 @@ import { preflight } from '../http/cors.js';
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
+import { deleteBucketLogging } from './bucket/delete-bucket-logging.js';
+import { deleteBucketTags } from './bucket/delete-bucket-tags.js';
+import { deleteBucketWebsite } from './bucket/delete-bucket-website.js';
 import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
 import { deleteStyle } from './bucket/delete-style.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
+import { getBucketLogging } from './bucket/get-bucket-logging.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
+import { getBucketTags } from './bucket/get-bucket-tags.js';
+import { getBucketWebsite } from './bucket/get-bucket-website.js';
 import { getStyle } from './bucket/get-style.js';
 import { listObjects } from './bucket/list-objects.js';
 import { listObjectsV2 } from './bucket/list-objects-v2.js';
@@ -17,6 +23,9 @@ import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
+import { putBucketLogging } from './bucket/put-bucket-logging.js';
+import { putBucketTags } from './bucket/put-bucket-tags.js';
+import { putBucketWebsite } from './bucket/put-bucket-website.js';
 import { putStyle } from './bucket/put-style.js';
 import type { Handler } from './handler.js';
 import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
@@ -47,6 +56,15 @@ import { listBuckets } from './service/list-buckets.js';
 /** Operation → handler. An operation missing here answers NotImplemented. */
 export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   ListBuckets: listBuckets,
+  PutBucketTags: putBucketTags,
+  GetBucketTags: getBucketTags,
+  DeleteBucketTags: deleteBucketTags,
+  PutBucketWebsite: putBucketWebsite,
+  GetBucketWebsite: getBucketWebsite,
+  DeleteBucketWebsite: deleteBucketWebsite,
+  PutBucketLogging: putBucketLogging,
+  GetBucketLogging: getBucketLogging,
+  DeleteBucketLogging: deleteBucketLogging,
   PutBucket: putBucket,
   DeleteBucket: deleteBucket,
   ListObjects: listObjects,

@@ -30,6 +30,8 @@ const GROUPS: [string, (flag: string) => boolean][] = [
         'fsync',
         'inline-max-bytes',
         'multipart-max-age-hours',
+        'access-log-interval',
+        'access-log-buffer-bytes',
       ].includes(f),
   ],
   ['Callbacks', (f) => f.startsWith('callback-')],

@@ -59,6 +59,10 @@ export interface Config {
   maxConnections: number;
   /** Multipart uploads older than this many hours are aborted and their parts deleted (default 168 = 7 days; 0 = never). */
   multipartMaxAgeHours: number;
+  /** Bucket access logs (PutBucketLogging) are written to their target buckets every this many seconds (default 300). */
+  accessLogIntervalSeconds: number;
+  /** Access-log bytes buffered in memory before an early write; twice this and lines are dropped (default 8 MiB). */
+  accessLogBufferBytes: number;
   /**
    * HOST:PORT of the web console, or `off`. Unset: the main address's host with port + 1
    * (127.0.0.1:18081 by default; port 0 stays 0). See docs/console.md.
@@ -120,6 +124,8 @@ export function defaultConfig(): Config {
     fsync: true,
     inlineMaxBytes: 64 * 1024,
     multipartMaxAgeHours: 168,
+    accessLogIntervalSeconds: 300,
+    accessLogBufferBytes: 8 * 1024 * 1024,
     bodyIdleTimeoutMs: 60_000,
     maxConnections: 1024,
     imageCacheBytes: 256 * 1024 * 1024,
@@ -201,6 +207,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'multipartMaxAgeHours',
       kind: 'number',
       help: 'abort multipart uploads older than this (default 168 = 7 days; 0 = never)',
+    },
+    {
+      flag: 'access-log-interval',
+      path: 'accessLogIntervalSeconds',
+      kind: 'number',
+      help: 'write bucket access logs (PutBucketLogging) to their target buckets every this many seconds (default 300)',
+    },
+    {
+      flag: 'access-log-buffer-bytes',
+      path: 'accessLogBufferBytes',
+      kind: 'number',
+      help: 'access-log bytes held in memory before an early write; at twice this, lines are dropped and counted (default 8388608)',
     },
     {
       flag: 'console-address',

@@ -94,6 +94,7 @@ export const ERRORS = {
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
   },
   TooManyBuckets: { status: 400, message: 'You have attempted to create more buckets than allowed.' },
+  InvalidTargetBucketForLogging: { status: 400, message: 'The target bucket for logging does not exist.' },
   InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
   FieldItemTooLong: { status: 400, message: 'Your POST request field is too long.' },
   SymlinkTargetNotExist: { status: 404, message: 'The symlink target object does not exist.' },

@@ -28,6 +28,8 @@ export interface RequestContext {
    */
   objectRead?: { object: ObjectRecord; data?: Buffer } | null;
   clientIp: string;
+  /** Static website: the status the document served answers with (its ErrorDocument HttpStatus). */
+  websiteStatus?: number;
   /** HostId for error bodies. */
   hostId: string;
   /** Bytes of request body consumed (for logs and metrics). */

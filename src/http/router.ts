@@ -20,8 +20,6 @@ const OSS_HOST = /^([a-z0-9_-]*)\.oss-[a-z0-9-]+\.aliyuncs\.com$/;
 /** Sub-resources that select an OSS operation ossd does not implement. */
 const UNSUPPORTED_BUCKET = [
   'lifecycle',
-  'logging',
-  'website',
   'referer',
   'policy',
   'versioning',
@@ -32,7 +30,6 @@ const UNSUPPORTED_BUCKET = [
   'replication',
   'replicationProgress',
   'replicationLocation',
-  'tagging',
   'requestPayment',
   'qos',
   'transferAcceleration',
@@ -114,6 +111,9 @@ export function resolveOperation(
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('cors')) return 'GetBucketCors';
+        if (has('tagging')) return 'GetBucketTags';
+        if (has('website')) return 'GetBucketWebsite';
+        if (has('logging')) return 'GetBucketLogging';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         unsupported(query, UNSUPPORTED_BUCKET);
@@ -121,11 +121,17 @@ export function resolveOperation(
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('cors')) return 'PutBucketCors';
+        if (has('tagging')) return 'PutBucketTags';
+        if (has('website')) return 'PutBucketWebsite';
+        if (has('logging')) return 'PutBucketLogging';
         if (has('style')) return 'PutStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('tagging')) return 'DeleteBucketTags';
+        if (has('website')) return 'DeleteBucketWebsite';
+        if (has('logging')) return 'DeleteBucketLogging';
         if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';

@@ -10,7 +10,7 @@ import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
 import { handleAdmin } from './admin.js';
 import { acceptChunkedWithLength } from './chunked-with-length.js';
-import { headerText, type RequestContext } from './context.js';
+import { headerText, type OssResponse, type RequestContext } from './context.js';
 import { applyCorsHeaders } from './cors.js';
 import { OPERATIONS } from './operations.js';
 import { newRequestId } from './request-id.js';
@@ -18,6 +18,7 @@ import { sendError, sendResponse, toOssError } from './respond.js';
 import { resolveOperation, resolveTargets } from './router.js';
 import { watchBodyIdle } from './unread-body.js';
 import { validateBucketName, validateObjectKey } from './validate.js';
+import { applyWebsite } from './website.js';
 
 function parseQuery(raw: string): [string, string][] {
   if (!raw) return [];
@@ -91,6 +92,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   let status = 500;
   let bytesOut = 0;
   let ctx: RequestContext | undefined;
+  let errorCode: string | undefined;
   let timedOut: OssError | undefined;
   watchBodyIdle(req, res, s.config.bodyIdleTimeoutMs, () => {
     // The handler is still waiting for the body: answer for it and close the connection; its read
@@ -124,7 +126,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
         );
     const params = new Map(query);
     const target = auth.target;
-    const op = resolveOperation(method, target, params, req.headers);
+    let op = resolveOperation(method, target, params, req.headers);
     operation = op;
     ctx = {
       req,
@@ -157,6 +159,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
         level = OPERATIONS.PutBucket;
       }
     }
+    let early: OssResponse | undefined;
+    if (ctx.principal === null && ctx.bucketRecord && (method === 'GET' || method === 'HEAD')) {
+      early = (await applyWebsite(ctx, s, target.style)).response;
+      op = ctx.operation;
+      operation = op;
+      level = OPERATIONS[op];
+    }
     let objectAcl: Parameters<typeof authorize>[3];
     if (
       (level === 'object-read' || level === 'object-write') &&
@@ -164,22 +173,25 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       ctx.principal?.accountId !== ctx.bucketRecord.owner
     ) {
       if (op === 'GetObject') {
-        ctx.objectRead = (await s.meta.getObjectWithData(ctx.bucketRecord.name, target.key)) ?? null;
+        if (ctx.objectRead === undefined)
+          ctx.objectRead = (await s.meta.getObjectWithData(ctx.bucketRecord.name, ctx.key)) ?? null;
         objectAcl = ctx.objectRead?.object.acl;
       } else {
-        objectAcl = (await s.meta.getObject(ctx.bucketRecord.name, target.key))?.acl;
+        objectAcl = (await s.meta.getObject(ctx.bucketRecord.name, ctx.key))?.acl;
       }
     }
     authorize(level, ctx.principal, ctx.bucketRecord, objectAcl);
     enforceStsPolicy(ctx);
     const handler = HANDLERS[op];
     if (!handler) throw new OssError('NotImplemented', { message: `${op} is not implemented by ossd.` });
-    const response = await handler(ctx, s);
+    const response = early ?? (await handler(ctx, s));
+    if (ctx.websiteStatus !== undefined && (response.status ?? 200) === 200) response.status = ctx.websiteStatus;
     status = response.status ?? 200;
     bytesOut = await sendResponse(res, method, response);
   } catch (err) {
     const e = timedOut ?? toOssError(err);
     status = e.status;
+    errorCode = e.code;
     if (e.code === 'InternalError') s.logger.error({ err, requestId, operation }, 'internal error');
     if (e.code === 'InsufficientStorage') {
       s.metrics.diskFull.inc({ operation });
@@ -197,6 +209,32 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     s.metrics.latency.observe({ operation }, seconds);
     if (ctx?.bytesIn) s.metrics.bytesIn.inc({ operation }, ctx.bytesIn);
     if (bytesOut) s.metrics.bytesOut.inc({ operation }, bytesOut);
+    if (ctx?.bucketRecord && s.accessLog) {
+      const p = ctx.principal;
+      s.accessLog.record({
+        bucket: ctx.bucketRecord.name,
+        time: Date.now() - Math.round(seconds * 1000),
+        remoteIp: ctx.clientIp,
+        method,
+        url: rawUrl,
+        httpVersion: req.httpVersion,
+        status,
+        sentBytes: bytesOut,
+        ms: Math.round(seconds * 1000),
+        referer: ctx.headers.referer,
+        userAgent: ctx.headers['user-agent'],
+        host: req.headers.host,
+        requestId,
+        requester: p?.accountId,
+        operation,
+        key: ctx.key,
+        objectSize: ctx.objectRead?.object.size,
+        errorCode,
+        requestLength: ctx.bytesIn,
+        owner: ctx.bucketRecord.owner,
+        accessKeyId: p?.accessKeyId,
+      });
+    }
     // Health probes arrive every few seconds from load balancers and orchestrators: debug, not info.
     s.logger[operation === 'Health' ? 'debug' : 'info'](
       {

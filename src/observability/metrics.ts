@@ -9,6 +9,8 @@ export class Metrics {
   readonly bytesOut: Counter<'operation'>;
   readonly callbacks: Counter<'outcome'>;
   readonly diskFull: Counter<'operation'>;
+  readonly accessLogDropped: Counter;
+  readonly accessLogWritten: Counter<'outcome'>;
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
@@ -47,6 +49,17 @@ export class Metrics {
       name: 'ossd_disk_full_total',
       help: 'Writes refused with 507 InsufficientStorage because the data directory is out of space',
       labelNames: ['operation'],
+      registers: [this.registry],
+    });
+    this.accessLogDropped = new Counter({
+      name: 'ossd_access_log_dropped_total',
+      help: 'Bucket access-log lines dropped (buffer full, or the target bucket was gone)',
+      registers: [this.registry],
+    });
+    this.accessLogWritten = new Counter({
+      name: 'ossd_access_log_objects_total',
+      help: 'Bucket access-log objects written, by outcome (ok or failed)',
+      labelNames: ['outcome'],
       registers: [this.registry],
     });
   }

@@ -189,6 +189,17 @@ describe('resolveOperation', () => {
     ['PUT', bucket, 'cors', {}, 'PutBucketCors'],
     ['DELETE', bucket, '', {}, 'DeleteBucket'],
     ['DELETE', bucket, 'cors', {}, 'DeleteBucketCors'],
+    ...(['Tags', 'Website', 'Logging'] as const).flatMap((name) => {
+      const q = name === 'Tags' ? 'tagging' : name.toLowerCase();
+      return (['GET', 'PUT', 'DELETE'] as const).map((m): [string, Target, string, Record<string, string>, string] => [
+        m,
+        bucket,
+        q,
+        {},
+        `${m === 'GET' ? 'Get' : m === 'PUT' ? 'Put' : 'Delete'}Bucket${name}`,
+      ]);
+    }),
+    ['DELETE', bucket, 'tagging=a,b', {}, 'DeleteBucketTags'],
     ['POST', bucket, 'delete', {}, 'DeleteMultipleObjects'],
     ['POST', bucket, '', {}, 'PostObject'],
     ['GET', object, '', {}, 'GetObject'],
@@ -224,8 +235,6 @@ describe('resolveOperation', () => {
   const notImplemented: [string, Target, string][] = [
     ...[
       'lifecycle',
-      'logging',
-      'website',
       'referer',
       'policy',
       'versioning',
@@ -234,19 +243,15 @@ describe('resolveOperation', () => {
       'inventory',
       'worm',
       'replication',
-      'tagging',
       'requestPayment',
       'transferAcceleration',
       'metaQuery',
       'cname',
     ].map((q): [string, Target, string] => ['GET', bucket, q]),
     ['PUT', bucket, 'lifecycle'],
-    ['PUT', bucket, 'tagging'],
-    ['PUT', bucket, 'website'],
     ['PUT', bucket, 'stat'],
     ['DELETE', bucket, 'stat'],
     ['DELETE', bucket, 'lifecycle'],
-    ['DELETE', bucket, 'tagging'],
     ['GET', object, 'restore'],
     ['POST', object, 'x-oss-async-process'],
   ];
