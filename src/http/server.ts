@@ -74,6 +74,18 @@ function vhostDomains(s: Services): string[] {
   return domains;
 }
 
+/** ObjectSize of an access-log line: the object read, written, or sent whole. */
+function objectSizeOf(ctx: RequestContext, status: number, res: ServerResponse): number | undefined {
+  if (ctx.objectRead) return ctx.objectRead.object.size;
+  if (status !== 200) return undefined;
+  if (OPERATIONS[ctx.operation] === 'object-write' && ctx.bytesIn) return ctx.bytesIn;
+  if (ctx.operation === 'GetObject' || ctx.operation === 'HeadObject') {
+    const n = Number(res.getHeader('content-length'));
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
 /** The request pipeline: route → authenticate → authorise → handler → response, one log line each. */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, s: Services): Promise<void> {
   const startedAt = performance.now();
@@ -228,7 +240,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
         requester: p?.accountId,
         operation,
         key: ctx.key,
-        objectSize: ctx.objectRead?.object.size,
+        objectSize: objectSizeOf(ctx, status, res),
         errorCode,
         requestLength: ctx.bytesIn,
         owner: ctx.bucketRecord.owner,
