@@ -212,13 +212,13 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       flag: 'access-log-interval',
       path: 'accessLogIntervalSeconds',
       kind: 'number',
-      help: 'write bucket access logs (PutBucketLogging) to their target buckets every this many seconds (default 300)',
+      help: 'write bucket access logs (PutBucketLogging) to their target buckets every this many seconds (default 300; 0 = only when the buffer fills and at shutdown)',
     },
     {
       flag: 'access-log-buffer-bytes',
       path: 'accessLogBufferBytes',
       kind: 'number',
-      help: 'access-log bytes held in memory before an early write; at twice this, lines are dropped and counted (default 8388608)',
+      help: 'access-log bytes held in memory before an early write; at twice this, lines are dropped and counted (default 8388608; at least 4096)',
     },
     {
       flag: 'console-address',

@@ -136,9 +136,11 @@ export class AccessLog {
     private readonly blobs: BlobStore,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-    private readonly options: AccessLogOptions,
+    private options: AccessLogOptions,
   ) {
     this.ttlMs = Math.max(200, Math.min(5000, options.intervalMs || 5000));
+    // A buffer too small to hold a line would drop everything.
+    this.options = { ...options, maxBufferBytes: Math.max(4096, options.maxBufferBytes) };
     if (options.intervalMs > 0) {
       this.timer = setInterval(() => {
         this.flush().catch(() => {});

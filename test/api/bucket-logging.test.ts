@@ -165,14 +165,14 @@ describe('access-log buffering', () => {
   it('a full buffer is written early, without waiting for the interval', async () => {
     const server = await startTestServer((c) => {
       c.accessLogIntervalSeconds = 3600;
-      c.accessLogBufferBytes = 300;
+      c.accessLogBufferBytes = 4096;
     });
     try {
       const client = server.client();
       await client.putBucket('cap-src');
       await (client as unknown as LoggingClient).putBucketLogging('cap-src', 'l/');
       const b = server.client({ bucket: 'cap-src' });
-      for (let i = 0; i < 5; i++) await b.put(`k${i}`, Buffer.from('x'));
+      for (let i = 0; i < 20; i++) await b.put(`k${i}`, Buffer.from('x'));
       const names = await eventually(async () => {
         const list = await b.list({ prefix: 'l/cap-src', 'max-keys': 100 }, {});
         return list.objects?.length ? list.objects.map((o) => o.name) : undefined;
