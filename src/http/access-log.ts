@@ -159,7 +159,8 @@ export class AccessLog {
     const now = Date.now();
     const st = this.states.get(r.bucket);
     if (!st || now - st.checkedAt > this.ttlMs) this.refresh(r.bucket);
-    // Known off (and fresh enough): nothing kept. Unknown: kept, settled at flush.
+    // Known off, and recently checked: nothing kept. Unknown or stale: kept, settled at flush (a stale
+    // setting is being read again; for the few milliseconds that takes, lines are formatted and buffered).
     if (st && st.target === null && now - st.checkedAt <= this.ttlMs) return;
     if (this.bufferedBytes >= 2 * this.options.maxBufferBytes) {
       this.metrics.accessLogDropped.inc();

@@ -1,5 +1,7 @@
 import { readWebsite } from '../api/bucket/website-config.js';
 import { OssError } from '../errors/oss-error.js';
+import { loadStyleDelimiters, splitStyleKey } from '../image/style-delimiters.js';
+import { loadStyle } from '../image/styles.js';
 import type { Services } from '../services.js';
 import type { OssResponse, RequestContext } from './context.js';
 
@@ -7,6 +9,13 @@ import type { OssResponse, RequestContext } from './context.js';
 export interface WebsiteOutcome {
   /** Answer this instead (a 302 to the directory). */
   response?: OssResponse;
+}
+
+async function isStyledKey(s: Services, bucket: string, key: string): Promise<boolean> {
+  const delimiters = await loadStyleDelimiters(s.meta, bucket);
+  const split = delimiters ? splitStyleKey(key, delimiters) : undefined;
+  if (!split || !(await loadStyle(s.meta, bucket, split.style))) return false;
+  return (await s.meta.getObject(bucket, split.key)) !== undefined;
 }
 
 function encodePath(key: string): string {
@@ -39,6 +48,8 @@ export async function applyWebsite(ctx: RequestContext, s: Services, style: 'pat
   }
   const site = await readWebsite(s, bucket.name);
   if (!site) return {};
+  // `photo.jpg!small` (an image style through the bucket's style delimiters) is GetObject's to answer.
+  if (!dirLike && ctx.operation === 'GetObject' && (await isStyledKey(s, bucket.name, key))) return {};
   const serve = (k: string, status?: number) => {
     ctx.key = k;
     if (root) ctx.operation = 'GetObject';
