@@ -1,4 +1,5 @@
 import { readWebsite } from '../api/bucket/website-config.js';
+import { authorize } from '../auth/acl.js';
 import { OssError } from '../errors/oss-error.js';
 import { loadStyleDelimiters, splitStyleKey } from '../image/style-delimiters.js';
 import { loadStyle } from '../image/styles.js';
@@ -63,8 +64,11 @@ export async function applyWebsite(ctx: RequestContext, s: Services, style: 'pat
       if (await exists(index)) return serve(index);
     } else if (site.supportSubDir && site.type !== 1) {
       const index = `${key}/${site.suffix}`;
-      if (await exists(index)) {
+      const found = await s.meta.getObject(bucket.name, index);
+      if (found) {
         if (site.type === 2) return serve(index);
+        // Only point at a directory whose index document the caller could read.
+        authorize('object-read', null, bucket, found.acl);
         const location = style === 'path' ? `/${encodePath(bucket.name)}/${encodePath(key)}/` : `/${encodePath(key)}/`;
         return { response: { status: 302, headers: { location, 'content-length': 0 } } };
       }

@@ -222,6 +222,10 @@ describe('static website (ali-oss + anonymous fetch)', () => {
     const r = await get('/private/');
     assert.equal(r.status, 403);
     assert.match(await r.text(), /AccessDenied/);
+    // Nor does Type 0 redirect to a directory whose index is private.
+    const d = await get('/private');
+    assert.equal(d.status, 403);
+    assert.match(await d.text(), /AccessDenied/);
   });
 
   it('with no error document a missing key is NoSuchKey', async () => {
