@@ -128,6 +128,8 @@ export class AccessLog {
   private seq = 0;
   private readonly node = randomBytes(2).toString('hex').toUpperCase();
   private closed = false;
+  /** An early write (full buffer) is queued or running: one at a time. */
+  private earlyFlush = false;
   /** How long a bucket's logging setting is trusted before it is read again (other nodes may change it). */
   private readonly ttlMs: number;
 
@@ -174,7 +176,14 @@ export class AccessLog {
     }
     lines.push(line);
     this.bufferedBytes += line.length;
-    if (this.bufferedBytes >= this.options.maxBufferBytes) this.flush().catch(() => {});
+    if (this.bufferedBytes >= this.options.maxBufferBytes && !this.earlyFlush) {
+      this.earlyFlush = true;
+      this.flush()
+        .catch(() => {})
+        .finally(() => {
+          this.earlyFlush = false;
+        });
+    }
   }
 
   private refresh(bucket: string): void {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
+import { AccessLog, type AccessRecord } from '../../src/http/access-log.js';
+import { Metrics } from '../../src/observability/metrics.js';
 import { rejectsWith } from '../helpers/oss-assert.js';
 import { rawBucketRequest } from '../helpers/raw-bucket-request.js';
 import { ONE_NODE_ONLY, startTestServer, type TestServer } from '../helpers/start-server.js';
@@ -204,6 +206,50 @@ describe('access-log buffering', () => {
     } finally {
       await second.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('past twice the buffer size lines are dropped and counted; what was kept is written whole', async () => {
+    const server = await startTestServer();
+    try {
+      const client = server.client();
+      await client.putBucket('drop-src');
+      await (client as unknown as LoggingClient).putBucketLogging('drop-src', 'x/');
+      const metrics = new Metrics();
+      const { meta, blobs, logger } = server.services;
+      const log = new AccessLog(meta, blobs, metrics, logger, { intervalMs: 0, maxBufferBytes: 4096 });
+      const record: AccessRecord = {
+        bucket: 'drop-src',
+        time: Date.now(),
+        remoteIp: '127.0.0.1',
+        method: 'GET',
+        url: '/drop-src/k',
+        httpVersion: '1.1',
+        status: 200,
+        sentBytes: 1,
+        ms: 1,
+        requestId: '0123456789ABCDEF01234567',
+        operation: 'GetObject',
+        key: 'k',
+        requestLength: 0,
+      };
+      // Synchronously, so no write can empty the buffer in between.
+      const total = 200;
+      for (let i = 0; i < total; i++) log.record({ ...record, url: `/drop-src/k${i}`, key: `k${i}` });
+      await log.close();
+      const dropped =
+        (await metrics.registry.getSingleMetric('ossd_access_log_dropped_total')?.get())?.values[0]?.value ?? 0;
+      assert.ok(dropped > 0, 'nothing was dropped');
+      const b = server.client({ bucket: 'drop-src' });
+      const list = await b.list({ prefix: 'x/drop-src', 'max-keys': 100 }, {});
+      let lines = 0;
+      for (const o of list.objects ?? []) lines += (await b.get(o.name)).content.toString().trim().split('\n').length;
+      assert.equal(lines + dropped, total);
+      // After close, nothing more is taken.
+      log.record(record);
+      assert.equal((await b.list({ prefix: 'x/drop-src', 'max-keys': 100 }, {})).objects?.length, list.objects?.length);
+    } finally {
+      await server.stop();
     }
   });
 });
