@@ -2,12 +2,16 @@ import { preflight } from '../http/cors.js';
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
+import { deleteBucketPolicy } from './bucket/delete-bucket-policy.js';
 import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
 import { deleteStyle } from './bucket/delete-style.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
+import { getBucketPolicy } from './bucket/get-bucket-policy.js';
+import { getBucketPolicyStatus } from './bucket/get-bucket-policy-status.js';
+import { getBucketReferer } from './bucket/get-bucket-referer.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
 import { getStyle } from './bucket/get-style.js';
 import { listObjects } from './bucket/list-objects.js';
@@ -17,6 +21,8 @@ import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
+import { putBucketPolicy } from './bucket/put-bucket-policy.js';
+import { putBucketReferer } from './bucket/put-bucket-referer.js';
 import { putStyle } from './bucket/put-style.js';
 import type { Handler } from './handler.js';
 import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
@@ -89,4 +95,10 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   DeleteStyle: deleteStyle,
   ProcessObjectSave: processObjectSave,
   Options: preflight,
+  PutBucketPolicy: putBucketPolicy,
+  GetBucketPolicy: getBucketPolicy,
+  DeleteBucketPolicy: deleteBucketPolicy,
+  GetBucketPolicyStatus: getBucketPolicyStatus,
+  PutBucketReferer: putBucketReferer,
+  GetBucketReferer: getBucketReferer,
 };

@@ -114,6 +114,9 @@ export function resolveOperation(
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('cors')) return 'GetBucketCors';
+        if (has('policy')) return 'GetBucketPolicy';
+        if (has('policyStatus')) return 'GetBucketPolicyStatus';
+        if (has('referer')) return 'GetBucketReferer';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         unsupported(query, UNSUPPORTED_BUCKET);
@@ -121,11 +124,14 @@ export function resolveOperation(
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('cors')) return 'PutBucketCors';
+        if (has('policy')) return 'PutBucketPolicy';
+        if (has('referer')) return 'PutBucketReferer';
         if (has('style')) return 'PutStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('policy')) return 'DeleteBucketPolicy';
         if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';
