@@ -370,6 +370,30 @@ describe('bucket policy', () => {
     assert.equal((await fetch(sts.signatureUrl('ok.txt', { expires: 60 }))).status, 200);
   });
 
+  it("an STS token's own Condition is evaluated by the same evaluator, with the same request facts", async () => {
+    await bucketWith('bp-stscond', 'private', ['a.txt']);
+    const tokenWith = async (op: 'IpAddress' | 'NotIpAddress') => {
+      const creds = await issueCredentials(server.services.meta, ROOT_ACCOUNT_ID, {
+        durationSeconds: 900,
+        policy: doc({
+          Effect: 'Allow',
+          Action: ['oss:GetObject'],
+          Resource: ['acs:oss:*:*:bp-stscond/*'],
+          Condition: { [op]: { 'acs:SourceIp': ['10.0.0.0/8'] } },
+        }),
+      });
+      return server.client({
+        bucket: 'bp-stscond',
+        accessKeyId: creds.AccessKeyId,
+        accessKeySecret: creds.AccessKeySecret,
+        stsToken: creds.SecurityToken,
+        refreshSTSTokenInterval: HOUR,
+      } as Partial<OSS.Options>);
+    };
+    await rejectsWith((await tokenWith('IpAddress')).get('a.txt'), 'AccessDenied');
+    assert.equal((await (await tokenWith('NotIpAddress')).get('a.txt')).content.toString(), 'body of a.txt');
+  });
+
   it("a symlink's target is authorised with the bucket policy too", async () => {
     const c = await bucketWith('bp-link', 'private', ['secret.txt', 'open/target.txt']);
     await c.putSymlink('open/link-secret', 'secret.txt');
