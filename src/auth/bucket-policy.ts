@@ -68,7 +68,7 @@ export function storedBucketPolicy(text: string, owner: string): CompiledPolicy 
     } catch {
       p = null;
     }
-    if (compiled.size > 1000) compiled.clear();
+    if (compiled.size > 256) compiled.clear();
     compiled.set(cacheKey, p);
   }
   return p;
