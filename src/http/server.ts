@@ -3,12 +3,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { HANDLERS } from '../api/index.js';
 import { checkAccess, enforceReferer, newRequester } from '../auth/access.js';
-import type { authorize } from '../auth/acl.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { HeaderBag } from '../auth/signature-v1.js';
 import { policyRequestsOf } from '../auth/sts.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
+import type { ObjectAcl } from '../storage/types.js';
 import { handleAdmin } from './admin.js';
 import { acceptChunkedWithLength } from './chunked-with-length.js';
 import { headerText, type RequestContext } from './context.js';
@@ -161,7 +161,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
         level = OPERATIONS.PutBucket;
       }
     }
-    let objectAcl: Parameters<typeof authorize>[3];
+    let objectAcl: ObjectAcl | undefined;
     if (
       (level === 'object-read' || level === 'object-write') &&
       ctx.bucketRecord &&
