@@ -22,7 +22,10 @@ export interface PolicyStatement {
   /** Action globs without the `oss:` prefix, matched against the RAM action and the operation name. */
   actions: string[];
   resources: PolicyResource[];
-  /** Bucket policies only: account ids (or `*`) the statement applies to. */
+  /**
+   * Bucket policies only: account ids (or `*`) the statement applies to; empty = nobody (an Allow
+   * statement stored without Principal).
+   */
   principals?: string[];
   conditions?: PolicyCondition[];
 }
@@ -47,14 +50,28 @@ export interface PolicyRequest {
 export interface CompileOptions {
   /** The account the document belongs to: resources naming another account are dropped (never match). */
   accountId: string;
-  /** Bucket policies: Principal is required; RAM (STS) documents must not have one. */
+  /**
+   * Bucket policies: Principal applies (RAM / STS documents must not have one), and the document is read
+   * as leniently as OSS reads what its own SDKs' samples and tests send: a string holding a JSON array
+   * (`"Resource": "[\"acs:oss:…\"]"`) is that array, and a statement without Principal is accepted — a
+   * Deny then applies as if Principal were `*`, an Allow grants nobody anything (the safe reading both ways).
+   */
   principals: boolean;
   /** Action names must be ones ossd serves (STS) or may be any oss: action (bucket policy). */
   strictActions: boolean;
 }
 
-export function stringList(v: unknown, field: string, allowEmpty = false): string[] {
-  const list = typeof v === 'string' ? [v] : v;
+export function stringList(v: unknown, field: string, allowEmpty = false, lenient = false): string[] {
+  let list = typeof v === 'string' ? [v] : v;
+  if (lenient && Array.isArray(v)) list = v.map((x) => (typeof x === 'number' ? String(x) : x));
+  if (lenient && typeof v === 'string' && v.trimStart().startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(v);
+      list = Array.isArray(parsed) ? parsed.map((x) => (typeof x === 'number' ? String(x) : x)) : v;
+    } catch {
+      // not an array after all: the string itself
+    }
+  }
   if (
     !Array.isArray(list) ||
     (list.length === 0 && !allowEmpty) ||
@@ -106,16 +123,20 @@ export function compileDocument(doc: Record<string, unknown>, o: CompileOptions)
     if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw new PolicyError(`${where}.Effect must be Allow or Deny`);
     const out: PolicyStatement = {
       effect: st.Effect,
-      actions: stringList(st.Action, `${where}.Action`).map((a) => normalizeAction(a, o.strictActions)),
-      resources: stringList(st.Resource, `${where}.Resource`)
+      actions: stringList(st.Action, `${where}.Action`, false, o.principals).map((a) =>
+        normalizeAction(a, o.strictActions),
+      ),
+      resources: stringList(st.Resource, `${where}.Resource`, false, o.principals)
         .map((r) => parseResource(r, o.accountId))
         .filter((r): r is PolicyResource => r !== undefined),
     };
     if (o.principals) {
-      if (st.Principal === undefined) throw new PolicyError(`${where}.Principal is required in a bucket policy`);
-      const list = stringList(st.Principal, `${where}.Principal`, true);
-      // An empty list means everyone, as ["*"].
-      out.principals = list.length === 0 ? ['*'] : list;
+      if (st.Principal === undefined) out.principals = st.Effect === 'Deny' ? ['*'] : [];
+      else {
+        const list = stringList(st.Principal, `${where}.Principal`, true, true);
+        // An empty list means everyone, as ["*"].
+        out.principals = list.length === 0 ? ['*'] : list;
+      }
     }
     if (st.Condition !== undefined) {
       const conditions = compileConditions(st.Condition, `${where}.Condition`);
