@@ -3,6 +3,7 @@ import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
 import { deleteBucketLogging } from './bucket/delete-bucket-logging.js';
+import { deleteBucketPolicy } from './bucket/delete-bucket-policy.js';
 import { deleteBucketTags } from './bucket/delete-bucket-tags.js';
 import { deleteBucketWebsite } from './bucket/delete-bucket-website.js';
 import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
@@ -12,6 +13,9 @@ import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
 import { getBucketLogging } from './bucket/get-bucket-logging.js';
+import { getBucketPolicy } from './bucket/get-bucket-policy.js';
+import { getBucketPolicyStatus } from './bucket/get-bucket-policy-status.js';
+import { getBucketReferer } from './bucket/get-bucket-referer.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
 import { getBucketTags } from './bucket/get-bucket-tags.js';
 import { getBucketWebsite } from './bucket/get-bucket-website.js';
@@ -24,6 +28,8 @@ import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
 import { putBucketLogging } from './bucket/put-bucket-logging.js';
+import { putBucketPolicy } from './bucket/put-bucket-policy.js';
+import { putBucketReferer } from './bucket/put-bucket-referer.js';
 import { putBucketTags } from './bucket/put-bucket-tags.js';
 import { putBucketWebsite } from './bucket/put-bucket-website.js';
 import { putStyle } from './bucket/put-style.js';
@@ -107,4 +113,10 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   DeleteStyle: deleteStyle,
   ProcessObjectSave: processObjectSave,
   Options: preflight,
+  PutBucketPolicy: putBucketPolicy,
+  GetBucketPolicy: getBucketPolicy,
+  DeleteBucketPolicy: deleteBucketPolicy,
+  GetBucketPolicyStatus: getBucketPolicyStatus,
+  PutBucketReferer: putBucketReferer,
+  GetBucketReferer: getBucketReferer,
 };

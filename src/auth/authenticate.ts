@@ -21,6 +21,8 @@ export interface Principal {
   accessKeyId: string;
   /** Present for STS-style temporary credentials. */
   temporary?: AccessKey;
+  /** Signed in the URL (a presigned URL), not the Authorization header: hotlink protection applies. */
+  presigned?: boolean;
 }
 
 export interface AuthInput {
@@ -102,11 +104,12 @@ async function resolveKey(
   return key;
 }
 
-function principalOf(key: AccessKey): Principal {
+function principalOf(key: AccessKey, presigned = false): Principal {
   return {
     accountId: key.accountId,
     accessKeyId: key.id,
     temporary: key.securityToken !== undefined ? key : undefined,
+    ...(presigned ? { presigned } : {}),
   };
 }
 
@@ -189,7 +192,7 @@ export async function authenticate(input: AuthInput, o: AuthOptions): Promise<Au
     for (const t of targets) {
       const sts = stringToSignV1(method, headers, expires, canonicalResourceV1(t.bucket, t.key, rest));
       first ||= sts;
-      if (safeEqual(signV1(key.secret, sts), provided)) return { principal: principalOf(key), target: t };
+      if (safeEqual(signV1(key.secret, sts), provided)) return { principal: principalOf(key, true), target: t };
     }
     throw mismatch(first, provided, id);
   }
@@ -221,7 +224,7 @@ export async function authenticate(input: AuthInput, o: AuthOptions): Promise<Au
         const cr = canonicalRequestV4(method, t.bucket, t.key, rest, headers, additional, 'UNSIGNED-PAYLOAD', empty);
         const sts = stringToSignV4(dateTime, cred.scope, cr);
         first ||= sts;
-        if (safeEqual(signV4(signingKey, sts), provided)) return { principal: principalOf(key), target: t };
+        if (safeEqual(signV4(signingKey, sts), provided)) return { principal: principalOf(key, true), target: t };
       }
     }
     throw mismatch(first, provided, cred.accessKeyId);

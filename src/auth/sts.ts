@@ -4,6 +4,7 @@ import { OssError } from '../errors/oss-error.js';
 import type { RequestContext } from '../http/context.js';
 import type { AccessKey, MetadataStore } from '../storage/types.js';
 import type { Principal } from './authenticate.js';
+import type { RequestFacts } from './policy/conditions.js';
 import { compilePolicy, PolicyError, type PolicyRequest, policyAllows, type StsPolicy } from './sts-policy.js';
 
 /**
@@ -174,12 +175,15 @@ function denied(): OssError {
   });
 }
 
-/** Throws AccessDenied unless the principal's STS policy (if any) allows every part of `requests`. */
-export function assertStsAllows(principal: Principal | null, requests: PolicyRequest[]): void {
+/**
+ * Throws AccessDenied unless the principal's STS policy (if any) allows every part of `requests`;
+ * `facts` feed the policy's Condition blocks.
+ */
+export function assertStsAllows(principal: Principal | null, requests: PolicyRequest[], facts?: RequestFacts): void {
   const token = principal?.temporary?.securityToken;
   if (token === undefined) return;
   const policy = policyOfToken(token);
-  if (policy && !requests.every((r) => policyAllows(policy, r))) throw denied();
+  if (policy && !requests.every((r) => policyAllows(policy, r, facts))) throw denied();
 }
 
 const TAGGING_ON_WRITE = new Set(['PutObject', 'InitiateMultipartUpload', 'PutSymlink', 'CopyObject', 'AppendObject']);
@@ -206,10 +210,4 @@ export function policyRequestsOf(ctx: RequestContext): PolicyRequest[] {
   // DeleteMultipleObjects names its keys in the body: only a grant over the whole bucket covers it.
   if (op === 'DeleteMultipleObjects') return [{ ...base, listPrefix: '' }];
   return [base];
-}
-
-/** The pipeline's STS step, after `authorize`: a no-op for permanent keys and anonymous requests. */
-export function enforceStsPolicy(ctx: RequestContext): void {
-  if (!ctx.principal?.temporary || ctx.operation === 'Options') return;
-  assertStsAllows(ctx.principal, policyRequestsOf(ctx));
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Requester } from '../auth/access.js';
 import type { Principal } from '../auth/authenticate.js';
 import type { HeaderBag } from '../auth/signature-v1.js';
 import type { BucketRecord, ObjectRecord } from '../storage/types.js';
@@ -20,6 +21,8 @@ export interface RequestContext {
   key: string;
   operation: OperationName;
   principal: Principal | null;
+  /** The principal with the request's condition facts and the access settings of the buckets it touches. */
+  requester: Requester;
   /** Loaded for every bucket-level and object-level operation. */
   bucketRecord?: BucketRecord;
   /**

@@ -52,6 +52,12 @@ export const OPERATIONS = {
   ListParts: 'object-write',
   RestoreObject: 'object-write',
   Options: 'anonymous',
+  PutBucketPolicy: 'owner',
+  GetBucketPolicy: 'owner',
+  DeleteBucketPolicy: 'owner',
+  GetBucketPolicyStatus: 'owner',
+  PutBucketReferer: 'owner',
+  GetBucketReferer: 'owner',
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

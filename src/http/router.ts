@@ -114,6 +114,9 @@ export function resolveOperation(
         if (has('tagging')) return 'GetBucketTags';
         if (has('website')) return 'GetBucketWebsite';
         if (has('logging')) return 'GetBucketLogging';
+        if (has('policy')) return 'GetBucketPolicy';
+        if (has('policyStatus')) return 'GetBucketPolicyStatus';
+        if (has('referer')) return 'GetBucketReferer';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         unsupported(query, UNSUPPORTED_BUCKET);
@@ -124,6 +127,8 @@ export function resolveOperation(
         if (has('tagging')) return 'PutBucketTags';
         if (has('website')) return 'PutBucketWebsite';
         if (has('logging')) return 'PutBucketLogging';
+        if (has('policy')) return 'PutBucketPolicy';
+        if (has('referer')) return 'PutBucketReferer';
         if (has('style')) return 'PutStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
@@ -132,6 +137,7 @@ export function resolveOperation(
         if (has('tagging')) return 'DeleteBucketTags';
         if (has('website')) return 'DeleteBucketWebsite';
         if (has('logging')) return 'DeleteBucketLogging';
+        if (has('policy')) return 'DeleteBucketPolicy';
         if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';

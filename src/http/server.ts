@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { HANDLERS } from '../api/index.js';
-import { authorize } from '../auth/acl.js';
+import { checkAccess, enforceReferer, newRequester } from '../auth/access.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { HeaderBag } from '../auth/signature-v1.js';
-import { enforceStsPolicy } from '../auth/sts.js';
+import { policyRequestsOf } from '../auth/sts.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
+import type { ObjectAcl } from '../storage/types.js';
 import { handleAdmin } from './admin.js';
 import { acceptChunkedWithLength } from './chunked-with-length.js';
 import { headerText, type OssResponse, type RequestContext } from './context.js';
@@ -152,6 +153,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       key: target.key,
       operation: op,
       principal: auth.principal,
+      requester: newRequester(s.meta, { req, headers, params, clientIp: clientIp(req), operation: op }, () =>
+        ctx ? ctx.principal : auth.principal,
+      ),
       clientIp: clientIp(req),
       hostId,
       bytesIn: 0,
@@ -178,7 +182,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       operation = op;
       level = OPERATIONS[op];
     }
-    let objectAcl: Parameters<typeof authorize>[3];
+    let objectAcl: ObjectAcl | undefined;
     if (
       (level === 'object-read' || level === 'object-write') &&
       ctx.bucketRecord &&
@@ -192,8 +196,15 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
         objectAcl = (await s.meta.getObject(ctx.bucketRecord.name, ctx.key))?.acl;
       }
     }
-    authorize(level, ctx.principal, ctx.bucketRecord, objectAcl);
-    enforceStsPolicy(ctx);
+    if (ctx.bucketRecord && target.key !== '' && op !== 'Options')
+      await enforceReferer(ctx.requester, ctx.bucketRecord);
+    await checkAccess(ctx.requester, {
+      level,
+      operation: op,
+      bucket: ctx.bucketRecord,
+      objectAcl,
+      requests: policyRequestsOf(ctx),
+    });
     const handler = HANDLERS[op];
     if (!handler) throw new OssError('NotImplemented', { message: `${op} is not implemented by ossd.` });
     const response = early ?? (await handler(ctx, s));

@@ -1,5 +1,5 @@
 import { readWebsite } from '../api/bucket/website-config.js';
-import { authorize } from '../auth/acl.js';
+import { checkAccess } from '../auth/access.js';
 import { OssError } from '../errors/oss-error.js';
 import { loadStyleDelimiters, splitStyleKey } from '../image/style-delimiters.js';
 import { loadStyle } from '../image/styles.js';
@@ -68,7 +68,13 @@ export async function applyWebsite(ctx: RequestContext, s: Services, style: 'pat
       if (found) {
         if (site.type === 2) return serve(index);
         // Only point at a directory whose index document the caller could read.
-        authorize('object-read', null, bucket, found.acl);
+        await checkAccess(ctx.requester, {
+          level: 'object-read',
+          operation: 'GetObject',
+          bucket,
+          objectAcl: found.acl,
+          requests: [{ operation: 'GetObject', bucket: bucket.name, key: index }],
+        });
         const location = style === 'path' ? `/${encodePath(bucket.name)}/${encodePath(key)}/` : `/${encodePath(key)}/`;
         return { response: { status: 302, headers: { location, 'content-length': 0 } } };
       }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { objectBody, readPiece } from '../api/object/read-object.js';
-import type { Principal } from '../auth/authenticate.js';
+import type { Requester } from '../auth/access.js';
 import { authorizeObjectRead } from '../auth/object-read.js';
 import { OssError } from '../errors/oss-error.js';
 import type { Services } from '../services.js';
@@ -17,7 +17,7 @@ import { requireStyle } from './styles.js';
 
 /** Who asks to process which object of which bucket. */
 export interface RenderRequest {
-  principal: Principal | null;
+  requester: Requester;
   bucket: BucketRecord;
   /** The object whose bytes are processed (a symlink already followed). */
   object: ObjectRecord;
@@ -98,7 +98,7 @@ async function watermarkObjects(
     if (param === undefined) continue;
     const { key } = splitWatermark(decodeBase64Url(param, 'image'));
     const o = await s.meta.getObject(req.bucket.name, key);
-    authorizeObjectRead(req.principal, req.bucket, key, o);
+    await authorizeObjectRead(req.requester, req.bucket, key, o);
     if (!o || o.type === 'Symlink') {
       throw new OssError('WatermarkError', { message: `The watermark image ${key} does not exist.` });
     }

@@ -58,6 +58,7 @@ describe('STS policy: compile and evaluate', () => {
       { buckets: ['Not_A/Bucket'] },
       { prefixes: [] },
       { Version: '1', Statement: [{ Effect: 'Allow', Action: 'oss:*', Resource: '*' }] },
+      // Conditions are evaluated, but an operator or key ossd cannot evaluate is refused, not ignored.
       {
         Version: '1',
         Statement: [
@@ -65,15 +66,62 @@ describe('STS policy: compile and evaluate', () => {
             Effect: 'Allow',
             Action: 'oss:*',
             Resource: 'acs:oss:*:*:b/*',
-            Condition: { IpAddress: { 'acs:SourceIp': '1.2.3.4' } },
+            Condition: { IpAddressMaybe: { 'acs:SourceIp': '1.2.3.4' } },
           },
         ],
       },
+      {
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'oss:*',
+            Resource: 'acs:oss:*:*:b/*',
+            Condition: { StringEquals: { 'acs:MFAPresent': 'true' } },
+          },
+        ],
+      },
+      {
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'oss:*',
+            Resource: 'acs:oss:*:*:b/*',
+            Condition: { IpAddress: { 'acs:SourceIp': '1.2.3' } },
+          },
+        ],
+      },
+      { Version: '1', Statement: [{ Effect: 'Allow', Action: 'oss:*', Resource: 'acs:oss:*:*:b/*', Principal: '*' }] },
       { Version: '1', Statement: [{ Effect: 'Maybe', Action: 'oss:*', Resource: 'acs:oss:*:*:b/*' }] },
       '{not json',
       { prefixes: ['x'.repeat(3000)] },
     ];
     for (const b of bad) assert.throws(() => compilePolicy(b, ACCOUNT), PolicyError, JSON.stringify(b).slice(0, 80));
+  });
+
+  it('evaluates Condition blocks with the request facts (shared with bucket policies)', () => {
+    const p = compilePolicy(
+      {
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'oss:GetObject',
+            Resource: 'acs:oss:*:*:b/*',
+            Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] }, Bool: { 'acs:SecureTransport': 'false' } },
+          },
+        ],
+      },
+      ACCOUNT,
+    ) as StsPolicy;
+    const q = { operation: 'GetObject' as const, bucket: 'b', key: 'k' };
+    const facts = (ip: string) => ({ sourceIp: ip, secureTransport: false, now: Date.now() });
+    assert.equal(policyAllows(p, q, facts('10.1.2.3')), true);
+    assert.equal(policyAllows(p, q, facts('127.0.0.1')), false);
+    assert.equal(policyAllows(p, q, { ...facts('10.1.2.3'), secureTransport: true }), false);
+    // Without facts a conditional Allow cannot be shown to apply.
+    assert.equal(policyAllows(p, q), false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { authorize } from '../../auth/acl.js';
+import { checkAccess } from '../../auth/access.js';
 import { OssError } from '../../errors/oss-error.js';
 import { xmlResponse } from '../../http/context.js';
 import { children, childText, parseXml, renderXml } from '../../http/xml.js';
@@ -44,11 +44,19 @@ export const deleteMultipleObjects: Handler = async (ctx, s) => {
   }
   const { quiet, keys } = parseDeleteRequest(body.toString('utf8'));
   const bucket = ctx.bucketRecord!;
-  if (ctx.principal?.accountId !== bucket.owner) {
-    // The bucket ACL let a non-owner in; an object's own ACL may still refuse (checked before deleting any).
+  const owner = ctx.principal?.accountId === bucket.owner;
+  if (!owner || (await ctx.requester.access(bucket)).policy !== undefined) {
+    // The pipeline let the caller in for the bucket; each key is checked as its own DeleteObject (the bucket
+    // policy, an object's own ACL) before any is deleted.
     for (const key of new Set(keys)) {
-      const o = await s.meta.getObject(bucket.name, key);
-      authorize('object-write', ctx.principal, bucket, o?.acl);
+      const o = owner ? undefined : await s.meta.getObject(bucket.name, key);
+      await checkAccess(ctx.requester, {
+        level: 'object-write',
+        operation: 'DeleteObject',
+        bucket,
+        objectAcl: o?.acl,
+        requests: [{ operation: 'DeleteObject', bucket: bucket.name, key }],
+      });
     }
   }
   // Concurrent deletes share group commits.

@@ -2,10 +2,10 @@
  * Everything PostObject decides from the form fields before a byte of the file is stored: signature,
  * policy, authorisation, key, callback and the object's attributes.
  */
-import { authorize } from '../../auth/acl.js';
+import { checkAccess } from '../../auth/access.js';
 import { checkPostPolicy, type LengthRange, parsePostPolicy, verifyPostSignature } from '../../auth/post-policy.js';
 import type { HeaderBag } from '../../auth/signature-v1.js';
-import { enforceStsPolicy } from '../../auth/sts.js';
+import { policyRequestsOf } from '../../auth/sts.js';
 import { type CallbackSpec, checkRenderedSize, parseCallbackParams } from '../../callback/parse.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
@@ -101,11 +101,16 @@ export async function preparePostUpload(
     range = checkPostPolicy(policy, candidates, now);
   }
   const objectAcl = principal?.accountId === bucket.owner ? undefined : (await s.meta.getObject(bucket.name, key))?.acl;
-  authorize('object-write', principal, bucket, objectAcl);
   validateObjectKey(key);
   ctx.key = key;
-  // A temporary (STS) signer's own policy must allow the upload too (PostObject counts as PutObject).
-  enforceStsPolicy(ctx);
+  // The bucket policy and ACL, then a temporary (STS) signer's own policy (PostObject counts as PutObject).
+  await checkAccess(ctx.requester, {
+    level: 'object-write',
+    operation: 'PostObject',
+    bucket,
+    objectAcl,
+    requests: policyRequestsOf(ctx),
+  });
 
   const callbackB64 = field('callback');
   let callback: CallbackSpec | undefined;

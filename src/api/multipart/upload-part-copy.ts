@@ -39,7 +39,7 @@ export const uploadPartCopy: Handler = async (ctx, s) => {
   const srcBucket = await loadSourceBucket(ctx, s, source.bucket);
   for (let attempt = 1; ; attempt++) {
     const stored = await loadSourceObject(ctx, s, srcBucket, source);
-    const src = await followSymlink(s, stored, { principal: ctx.principal, bucket: srcBucket, operation: 'GetObject' });
+    const src = await followSymlink(s, stored, { requester: ctx.requester, bucket: srcBucket, operation: 'GetObject' });
     checkConditions(headers, src, 'x-oss-copy-source-');
     const [start, end] = parseCopyRange(headers['x-oss-copy-source-range'], src.size);
     const length = end - start + 1;

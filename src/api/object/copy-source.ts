@@ -68,7 +68,7 @@ export async function loadSourceObject(
   source: CopySource,
 ): Promise<ObjectRecord> {
   const object = await s.meta.getObject(bucket.name, source.key);
-  authorizeObjectRead(ctx.principal, bucket, source.key, object);
+  await authorizeObjectRead(ctx.requester, bucket, source.key, object);
   if (!object) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: source.key } });
   // ossd keeps no versions: only the current ("null") version exists.
   if (source.versionId !== undefined && source.versionId !== 'null') {

@@ -23,7 +23,7 @@ async function styledOrMissing(ctx: RequestContext, s: Services): Promise<OssRes
   const styled = await resolveStyledKey(ctx, s);
   if (!styled) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
   const o = await followSymlink(s, styled.object, {
-    principal: ctx.principal,
+    requester: ctx.requester,
     bucket: ctx.bucketRecord!,
     operation: ctx.operation,
   });
@@ -40,7 +40,7 @@ export const getObject: Handler = async (ctx, s) => {
     const stored = found?.object;
     if (!stored) return styledOrMissing(ctx, s);
     const o = await followSymlink(s, stored, {
-      principal: ctx.principal,
+      requester: ctx.requester,
       bucket: ctx.bucketRecord!,
       operation: ctx.operation,
     });

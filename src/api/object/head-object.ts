@@ -8,7 +8,7 @@ export const headObject: Handler = async (ctx, s) => {
   const stored = await s.meta.getObject(ctx.bucket!, ctx.key);
   if (!stored) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
   const o = await followSymlink(s, stored, {
-    principal: ctx.principal,
+    requester: ctx.requester,
     bucket: ctx.bucketRecord!,
     operation: ctx.operation,
   });

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import { authorize } from '../../auth/acl.js';
-import { assertStsAllows } from '../../auth/sts.js';
+import { checkAccess } from '../../auth/access.js';
 import { OssError } from '../../errors/oss-error.js';
 import { validateObjectKey } from '../../http/validate.js';
 import { parseSaveAs } from '../../image/parse.js';
@@ -15,7 +14,7 @@ const MAX_FORM = 16 * 1024;
 /**
  * ProcessObjectSave: `POST /k?x-oss-process` with a form body `x-oss-process=image/…|sys/saveas,o_<b64>[,b_<b64>]`
  * (ali-oss `processObjectSave`). Reads the source like GetObject, writes the result as a new object; the
- * caller must be allowed to write the target (its bucket's ACL, an STS policy's PutObject).
+ * caller must be allowed to write the target (its bucket's policy and ACL, an STS policy's PutObject).
  */
 export const processObjectSave: Handler = async (ctx, s) => {
   const form = new URLSearchParams((await readSmallBody(ctx, MAX_FORM)).toString('utf8'));
@@ -27,19 +26,23 @@ export const processObjectSave: Handler = async (ctx, s) => {
   validateObjectKey(save.object);
   const targetBucket = targetName === sourceBucket.name ? sourceBucket : await s.meta.getBucket(targetName);
   if (!targetBucket) throw new OssError('NoSuchBucket', { extra: { BucketName: targetName } });
-  authorize('object-write', ctx.principal, targetBucket, undefined);
-  assertStsAllows(ctx.principal, [{ operation: 'PutObject', bucket: targetName, key: save.object }]);
+  await checkAccess(ctx.requester, {
+    level: 'object-write',
+    operation: 'PutObject',
+    bucket: targetBucket,
+    requests: [{ operation: 'PutObject', bucket: targetName, key: save.object }],
+  });
 
   const stored =
     ctx.objectRead === undefined ? await s.meta.getObject(sourceBucket.name, ctx.key) : ctx.objectRead?.object;
   if (!stored) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
   const source = await followSymlink(s, stored, {
-    principal: ctx.principal,
+    requester: ctx.requester,
     bucket: sourceBucket,
     operation: 'GetObject',
   });
   const out = await renderImage(s, {
-    principal: ctx.principal,
+    requester: ctx.requester,
     bucket: sourceBucket,
     object: source,
     process: save.process,

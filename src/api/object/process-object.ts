@@ -14,7 +14,7 @@ export async function processObject(
   o: ObjectRecord,
   process = ctx.params.get('x-oss-process') ?? '',
 ): Promise<OssResponse> {
-  const out = await renderImage(s, { principal: ctx.principal, bucket: ctx.bucketRecord!, object: o, process });
+  const out = await renderImage(s, { requester: ctx.requester, bucket: ctx.bucketRecord!, object: o, process });
   return {
     status: 200,
     headers: {

@@ -1,4 +1,4 @@
-import type { Principal } from '../../auth/authenticate.js';
+import type { Requester } from '../../auth/access.js';
 import { authorizeObjectRead } from '../../auth/object-read.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { OperationName } from '../../http/operations.js';
@@ -8,7 +8,7 @@ import { objectResponseHeaders } from './object-headers.js';
 
 /** Who follows a symlink, in which bucket, for which operation (GetObject for a copy source). */
 export interface SymlinkReader {
-  principal: Principal | null;
+  requester: Requester;
   bucket: BucketRecord;
   operation: OperationName;
 }
@@ -16,13 +16,13 @@ export interface SymlinkReader {
 /**
  * GET/HEAD (and UploadPartCopy's source) follow a symlink, one level, within its bucket. The caller must
  * be allowed to read the target exactly as if it had asked for the target itself (`authorizeObjectRead`):
- * a symlink is never a way around an ACL or an STS policy. The check comes before the existence check,
+ * a symlink is never a way around an ACL, a bucket policy or an STS policy. The check comes before the existence check,
  * as for a direct request, so a denied caller cannot probe for keys either.
  */
 export async function followSymlink(s: Services, o: ObjectRecord, reader: SymlinkReader): Promise<ObjectRecord> {
   if (o.type !== 'Symlink' || o.symlinkTarget === undefined) return o;
   const target = await s.meta.getObject(o.bucket, o.symlinkTarget);
-  authorizeObjectRead(reader.principal, reader.bucket, o.symlinkTarget, target, reader.operation);
+  await authorizeObjectRead(reader.requester, reader.bucket, o.symlinkTarget, target, reader.operation);
   // OSS docs (GetObject/HeadObject): a missing target is 404 SymlinkTargetNotExist (EC 0026-00000012),
   // a target that is itself a symlink is 400 InvalidTargetType.
   if (!target) throw new OssError('SymlinkTargetNotExist', { ec: '0026-00000012' });

@@ -30,7 +30,7 @@ export async function resolveStyledKey(ctx: RequestContext, s: Services): Promis
   if (!(await loadStyle(s.meta, bucket.name, split.style))) return undefined;
   const object = await s.meta.getObject(bucket.name, split.key);
   // Before existence is revealed, as the pipeline does for a direct GET.
-  authorizeObjectRead(ctx.principal, bucket, split.key, object, 'GetObject');
+  await authorizeObjectRead(ctx.requester, bucket, split.key, object, 'GetObject');
   if (!object) return undefined;
   return { key: split.key, object, style: split.style };
 }
