@@ -235,8 +235,6 @@ describe('resolveOperation', () => {
   const notImplemented: [string, Target, string][] = [
     ...[
       'lifecycle',
-      'referer',
-      'policy',
       'versioning',
       'versions',
       'encryption',
