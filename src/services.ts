@@ -1,5 +1,6 @@
 import type { AddressPolicy } from './callback/address-policy.js';
 import type { DeliveryStore } from './callback/delivery-store.js';
+import type { RelayHub } from './callback/relay-hub.js';
 import type { CallbackService } from './callback/service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './observability/logger.js';
@@ -20,6 +21,8 @@ export interface Services {
     deliveries: DeliveryStore;
     publicKeyPem: string;
     policy: AddressPolicy;
+    /** Connected `ossd relay` clients. */
+    relay: RelayHub;
   };
   /** The endpoint clients are told to use (e.g. http://localhost:18080). */
   endpoint: () => string;
