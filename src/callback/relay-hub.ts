@@ -163,6 +163,14 @@ export class RelayHub {
     });
   }
 
+  /** A relay client stopping: callbacks to it fail at once from now on. False when it was not connected. */
+  disconnect(name: string, accountId: string): boolean {
+    const r = this.relays.get(name);
+    if (!r || r.accountId !== accountId) return false;
+    this.drop(r, 'relay disconnected');
+    return true;
+  }
+
   /** The relay client's answer to delivery `id`; false when no such delivery is waiting. */
   reply(name: string, accountId: string, id: string, reply: RelayReply | Error): boolean {
     const r = this.relays.get(name);

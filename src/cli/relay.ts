@@ -94,6 +94,7 @@ export async function relay(o: RelayOptions): Promise<number> {
         headers,
         body: Buffer.from(d.body, 'base64'),
         dispatcher: local,
+        signal: o.signal,
         headersTimeout: o.localTimeoutMs ?? 30_000,
         bodyTimeout: o.localTimeoutMs ?? 30_000,
       });
@@ -178,6 +179,17 @@ export async function relay(o: RelayOptions): Promise<number> {
     return 0;
   } finally {
     await Promise.all([...inFlight]);
+    // Say goodbye, so that callbacks to this relay fail at once rather than when they time out.
+    await request(relayPath, {
+      method: 'DELETE',
+      headers: { authorization: auth },
+      dispatcher: upstream,
+      headersTimeout: 3000,
+      bodyTimeout: 3000,
+    }).then(
+      (res) => res.body.dump(),
+      () => {},
+    );
     await upstream.close().catch(() => {});
     await local.close().catch(() => {});
   }

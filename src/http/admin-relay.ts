@@ -5,7 +5,7 @@ import type { Services } from '../services.js';
 import type { AccessKey } from '../storage/types.js';
 
 /** `/-/admin/relay/NAME/poll` and `/-/admin/relay/NAME/replies/ID`. */
-export const RELAY_PATH = /^\/-\/admin\/relay\/([^/]+)\/(poll|replies\/([0-9a-f]{1,32}))$/;
+export const RELAY_PATH = /^\/-\/admin\/relay\/([^/]+)(?:\/(poll|replies\/([0-9a-f]{1,32})))?$/;
 const DEFAULT_WAIT_MS = 25_000;
 const MAX_WAIT_MS = 60_000;
 
@@ -43,6 +43,7 @@ async function readReply(req: IncomingMessage, maxBytes: number): Promise<RelayR
  *   GET  /-/admin/relay/NAME/poll?wait=MS      → { deliveries: [{ id, method, path, headers, body, bucket, key }] }
  *        (long poll: answers as soon as a callback is waiting, else empty after `wait` ms, default 25000)
  *   POST /-/admin/relay/NAME/replies/ID        { status, headers, body (base64) } | { error } → { ok: true }
+ *   DELETE /-/admin/relay/NAME                 → { disconnected } (callbacks to it fail at once from now on)
  */
 export async function handleRelayAdmin(
   req: IncomingMessage,
@@ -72,6 +73,9 @@ export async function handleRelayAdmin(
     }
     if (r === 'full') return { status: 503, body: { code: 'TooManyRelays', message: 'Too many relays connected.' } };
     return { status: 200, body: { deliveries: r, address: `http://${name}.${hub.domain}` } };
+  }
+  if (m[2] === undefined && method === 'DELETE') {
+    return { status: 200, body: { disconnected: hub.disconnect(name, key.accountId) } };
   }
   if (m[3] !== undefined && method === 'POST') {
     const reply = await readReply(req, 2 * s.config.callback.maxResponseBytes + 64 * 1024);
