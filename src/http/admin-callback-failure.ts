@@ -15,7 +15,7 @@ export const CALLBACK_FAILURE_PATH = /^\/-\/admin\/buckets\/([^/]+)\/callback-fa
 /**
  * Veto mode setting of a bucket the caller's account owns (JSON):
  *   GET /-/admin/buckets/NAME/callback-failure              → { bucket, callbackFailure: keep|discard }
- *   PUT /-/admin/buckets/NAME/callback-failure?mode=discard → the same, after setting it
+ *   PUT /-/admin/buckets/NAME/callback-failure?mode=discard → the same, after setting it (POST too: the console)
  */
 export async function handleCallbackFailureAdmin(
   req: IncomingMessage,
@@ -29,7 +29,7 @@ export async function handleCallbackFailureAdmin(
     return { status: 404, body: { code: 'NoSuchBucket', message: `No bucket ${bucket} of this account.` } };
   }
   const method = req.method ?? 'GET';
-  if (method === 'PUT') {
+  if (method === 'PUT' || method === 'POST') {
     let mode: CallbackFailureMode;
     try {
       mode = parseCallbackFailureMode(q.get('mode') ?? '');
