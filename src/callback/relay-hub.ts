@@ -70,6 +70,7 @@ interface Relay {
 
 export class RelayHub {
   private readonly relays = new Map<string, Relay>();
+  private closed = false;
   private readonly suffix: string;
 
   /**
@@ -119,7 +120,8 @@ export class RelayHub {
 
   /**
    * A relay client's long poll: the callbacks waiting for it, else waits up to `waitMs` for one.
-   * 'taken' when another account holds the name. `gone` fires when the client's connection closes early:
+   * 'taken' when another account holds the name; 'closing' once the server shuts down. `gone` fires when
+   * the client's connection closes early:
    * the relay is then dropped at once, so callbacks to it fail without waiting for their timeout.
    */
   async poll(
@@ -127,7 +129,8 @@ export class RelayHub {
     accountId: string,
     waitMs: number,
     gone: AbortSignal,
-  ): Promise<RelayDelivery[] | 'taken' | 'full'> {
+  ): Promise<RelayDelivery[] | 'taken' | 'full' | 'closing'> {
+    if (this.closed) return 'closing';
     const now = Date.now();
     this.sweep(now);
     let r = this.relays.get(name);
@@ -234,6 +237,7 @@ export class RelayHub {
 
   /** Shutdown: open polls answer empty, callbacks in relays fail. */
   close(): void {
+    this.closed = true;
     for (const r of [...this.relays.values()]) this.drop(r, 'server closing');
   }
 }

@@ -40,6 +40,19 @@ const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'transfer-en
 const MAX_FAILED_POLLS = 60;
 const MAX_LOCAL_REPLY_BYTES = 4 * 1024 * 1024;
 
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
@@ -157,7 +170,18 @@ export async function relay(o: RelayOptions): Promise<number> {
           return 1;
         }
         print(`cannot reach ${o.endpoint}: ${(err as Error).message}; retrying`);
-        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(failures, 5))));
+        await pause(Math.min(10_000, 500 * 2 ** Math.min(failures, 5)), o.signal);
+        continue;
+      }
+      if (status >= 500 && status !== 501) {
+        // The server is shutting down or overloaded: as unreachable, retried with backoff.
+        failures++;
+        if (failures >= MAX_FAILED_POLLS) {
+          print(`giving up: ${o.endpoint} answers ${status}`);
+          return 1;
+        }
+        print(`${o.endpoint} answers ${status}; retrying`);
+        await pause(Math.min(10_000, 500 * 2 ** Math.min(failures, 5)), o.signal);
         continue;
       }
       if (status !== 200) {

@@ -71,6 +71,10 @@ export async function handleRelayAdmin(
     if (r === 'taken') {
       return { status: 409, body: { code: 'RelayNameTaken', message: `Relay ${name} is held by another account.` } };
     }
+    if (r === 'closing') {
+      res.setHeader('connection', 'close');
+      return { status: 503, body: { code: 'ServiceUnavailable', message: 'The server is shutting down.' } };
+    }
     if (r === 'full') return { status: 503, body: { code: 'TooManyRelays', message: 'Too many relays connected.' } };
     return { status: 200, body: { deliveries: r, address: `http://${name}.${hub.domain}` } };
   }

@@ -206,6 +206,36 @@ describe('local relay (ossd relay)', { skip: SKIP }, () => {
     }
   });
 
+  it('a server shutting down answers open polls at once; the relay keeps retrying', async () => {
+    const other = await startTestServer();
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const exited = relay({
+      endpoint: other.endpoint,
+      to: app.url,
+      name: 'shut',
+      accessKeyId: ROOT_ID,
+      accessKeySecret: ROOT_SECRET,
+      waitMs: 25_000,
+      print: (l) => lines.push(l),
+      signal: stop.signal,
+    });
+    const deadline = Date.now() + 5000;
+    while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200)); // a 25 s poll is open now
+    const started = Date.now();
+    await other.stop();
+    assert.ok(Date.now() - started < 5000, `shutdown took ${Date.now() - started} ms`);
+    const until = Date.now() + 5000;
+    while (!lines.some((l) => /retrying/.test(l)) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(
+      lines.some((l) => /retrying/.test(l)),
+      lines.join('\n'),
+    );
+    stop.abort();
+    assert.equal(await exited, 0);
+  });
+
   it('`ossd relay` as a command: credentials from OSSD_ACCESS_KEY_ID / OSSD_ACCESS_KEY_SECRET', {
     timeout: 60_000,
   }, async () => {
