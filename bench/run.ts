@@ -1,6 +1,6 @@
 /**
  * ossd benchmark suite. `npm run bench` (full) or `npm run bench -- --quick` (< 2 min).
- * Options: --quick, --only=io,callback,multipart,listing,memory,alioss,image, --out=FILE, --cpu-prof[=DIR].
+ * Options: --quick, --only=io,callback,relay,multipart,listing,memory,alioss,image, --out=FILE, --cpu-prof[=DIR].
  * See bench/README.md.
  */
 import { mkdirSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { listing } from './workloads/listing.js';
 import { memory } from './workloads/memory.js';
 import { multipart } from './workloads/multipart.js';
 import { type OssdResults, objectIo } from './workloads/object-io.js';
+import { relayOverhead } from './workloads/relay.js';
 import { scaleOut } from './workloads/scale-out.js';
 
 const args = process.argv.slice(2);
@@ -29,7 +30,7 @@ const value = (name: string) => {
   return next === undefined || next.startsWith('--') ? '' : next;
 };
 const quick = Boolean(flag('quick'));
-const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out'];
+const ALL = ['io', 'callback', 'relay', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out'];
 // `--backend pg+rgw` runs the scale-out workload (ossd nodes on PostgreSQL + a Ceph RGW).
 const backend = value('backend');
 if (backend !== undefined && backend !== 'pg+rgw') {
@@ -87,6 +88,7 @@ const steps: [string, () => Promise<void>][] = [
     },
   ],
   ['callback', () => callbackOverhead(plan, report)],
+  ['relay', () => relayOverhead(plan, report)],
   ['multipart', () => multipart(plan, report)],
   ['listing', () => listing(plan, report)],
   ['memory', () => memory(plan, report)],

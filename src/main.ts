@@ -6,6 +6,7 @@ import { ensureRootCredentials, type RootCredentials } from './auth/root-credent
 import { openStorage, type Storage } from './backends.js';
 import type { AddressPolicy } from './callback/address-policy.js';
 import { type CallbackKeys, loadOrCreateCallbackKeys, loadOrCreateSharedCallbackKeys } from './callback/keys.js';
+import { RelayHub } from './callback/relay-hub.js';
 import { CallbackService } from './callback/service.js';
 import { effectiveCallbackPolicy } from './config/callback-policy.js';
 import { type Config, parseAddress } from './config/config.js';
@@ -32,8 +33,9 @@ export function buildCallbackService(
   keys: CallbackKeys,
   logger: Logger,
   endpoint: () => string,
-): { service: CallbackService; policy: AddressPolicy } {
+): { service: CallbackService; policy: AddressPolicy; relay: RelayHub } {
   const { policy } = effectiveCallbackPolicy(config);
+  const relay = new RelayHub(config.callback.relayDomain, async (b) => (await storage.meta.getBucket(b))?.owner);
   const service = new CallbackService(
     {
       timeoutMs: config.callback.timeoutMs,
@@ -48,9 +50,10 @@ export function buildCallbackService(
       deliveries: storage.deliveries,
       publicKeyUrl: () => `${endpoint()}/callback_pub_key_v1.pem`,
       logger,
+      relay,
     },
   );
-  return { service, policy };
+  return { service, policy, relay };
 }
 
 /**
@@ -107,7 +110,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const { host, port } = parseAddress(config.address);
   const consoleAddress = consoleAddressOf(config);
   let endpoint = config.publicEndpoint ?? '';
-  const { service, policy } = buildCallbackService(config, storage, keys, logger, () => endpoint);
+  const { service, policy, relay } = buildCallbackService(config, storage, keys, logger, () => endpoint);
   const metrics = new Metrics(options.logger === undefined);
   const services: Services = {
     config,
@@ -116,7 +119,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     backends: storage.describe,
     logger,
     metrics,
-    callbacks: { service, deliveries: storage.deliveries, publicKeyPem: keys.publicKeyPem, policy },
+    callbacks: { service, deliveries: storage.deliveries, publicKeyPem: keys.publicKeyPem, policy, relay },
     endpoint: () => endpoint,
   };
   services.accessLog = new AccessLog(storage.meta, storage.blobs, metrics, logger, {
@@ -149,6 +152,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const close = () => {
     closing ??= (async () => {
       // Stop accepting; in-flight requests (uploads) finish; idle keep-alive sockets close.
+      relay.close(); // open relay polls answer at once rather than holding the shutdown
       await Promise.all([
         new Promise<void>((resolve) => {
           server.close(() => resolve());

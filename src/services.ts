@@ -1,5 +1,6 @@
 import type { AddressPolicy } from './callback/address-policy.js';
 import type { DeliveryStore } from './callback/delivery-store.js';
+import type { RelayHub } from './callback/relay-hub.js';
 import type { CallbackService } from './callback/service.js';
 import type { Config } from './config/config.js';
 import type { AccessLog } from './http/access-log.js';
@@ -21,6 +22,8 @@ export interface Services {
     deliveries: DeliveryStore;
     publicKeyPem: string;
     policy: AddressPolicy;
+    /** Connected `ossd relay` clients. */
+    relay: RelayHub;
   };
   /** Bucket access logging (PutBucketLogging); absent where no server runs (tools). */
   accessLog?: AccessLog;

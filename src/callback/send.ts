@@ -11,6 +11,7 @@ import type { CallbackBodyType, CallbackTarget } from './parse.js';
 import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
 import { capBuffer, capText, MAX_RECORDED_BODY_BYTES } from './record-caps.js';
+import type { RelayReply, RelayRequest } from './relay-hub.js';
 import { callbackStringToSign, signStringToSign } from './sign.js';
 import { loadUndici } from './undici.js';
 
@@ -78,6 +79,14 @@ export interface SendOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Name resolution (default: the system resolver); resolved once per attempt. */
   lookup?: LookupAll;
+  /** Local relay (relay-hub.ts): targets it matches are handed to a connected relay, not sent. */
+  relay?: RelayRoute;
+}
+
+/** How one delivery reaches relays: `forward` knows the upload (bucket, key) it belongs to. */
+export interface RelayRoute {
+  match(hostname: string): string | undefined;
+  forward(name: string, req: Omit<RelayRequest, 'bucket' | 'key'>, signal: AbortSignal): Promise<RelayReply>;
 }
 
 /** What the real service sends (from its documented callback request). */
@@ -171,6 +180,16 @@ async function attempt(
   let lease: Lease | undefined;
   let reusable = false;
   try {
+    const relayName = opts.relay?.match(target.hostname);
+    if (opts.relay && relayName !== undefined) {
+      const reply = await opts.relay.forward(
+        relayName,
+        { path: target.pathAndQuery, headers: requestHeaders, body },
+        controller.signal,
+      );
+      record.address = `relay:${relayName}`;
+      return judgeRelayReply(reply, opts, finish, keepReply);
+    }
     let resolved: { address: string; family: 4 | 6 };
     try {
       resolved = await Promise.race([
@@ -253,6 +272,38 @@ async function attempt(
     lease?.release(reusable);
     client?.destroy().catch(() => {});
   }
+}
+
+/** A relayed reply judged as attempt() judges a network one (status, Content-Length, size, JSON). */
+function judgeRelayReply(
+  reply: RelayReply,
+  opts: SendOptions,
+  finish: (fields: Partial<AttemptRecord>) => { record: AttemptRecord },
+  keepReply: (data: Buffer, more: boolean) => Buffer,
+): { record: AttemptRecord; reply?: Buffer } {
+  const { status, headers, body } = reply;
+  if (status !== 200) {
+    const over = body.length > MAX_RECORDED_BODY_BYTES;
+    return finish({
+      status,
+      responseHeaders: headers,
+      responseBody: keepReply(body.subarray(0, MAX_RECORDED_BODY_BYTES), over),
+      cause: 'status',
+      message: MESSAGES.status(status),
+    });
+  }
+  const declared = headers['content-length'];
+  if (declared === undefined || !/^\d+$/.test(declared) || Number(declared) > opts.maxResponseBytes) {
+    return finish({ status, responseHeaders: headers, cause: 'too-large', message: MESSAGES.tooLarge });
+  }
+  const responseBody = keepReply(body, false);
+  if (body.length > opts.maxResponseBytes) {
+    return finish({ status, responseHeaders: headers, responseBody, cause: 'too-large', message: MESSAGES.tooLarge });
+  }
+  if (!isValidJson(body)) {
+    return finish({ status, responseHeaders: headers, responseBody, cause: 'not-json', message: MESSAGES.notJson });
+  }
+  return { ...finish({ status, responseHeaders: headers, responseBody, ok: true }), reply: body };
 }
 
 /** POSTs `body` to each target in order until one succeeds. Never throws. */

@@ -5,7 +5,8 @@ import { CallbackConnectionPool } from './connection-pool.js';
 import type { DeliveryRecord, DeliveryRecordInput, DeliveryStore, StoredCallbackSpec } from './delivery-store.js';
 import type { CallbackSpec } from './parse.js';
 import { capText } from './record-caps.js';
-import { type DeliveryOutcome, deliverCallback, MESSAGES } from './send.js';
+import type { RelayHub } from './relay-hub.js';
+import { type DeliveryOutcome, deliverCallback, MESSAGES, type SendOptions } from './send.js';
 import { callbackStringToSign, signStringToSign } from './sign.js';
 import { type CallbackVariables, RenderedBodyTooLargeError, renderCallbackBody } from './template.js';
 
@@ -44,6 +45,8 @@ export interface CallbackServiceDeps {
   deliveries: DeliveryStore;
   publicKeyUrl: string | (() => string);
   logger?: CallbackLogger;
+  /** Local relays (ossd extension): callbacks to `NAME.<relay domain>` go to a connected `ossd relay`. */
+  relay?: RelayHub;
 }
 
 /** A callback rendered (and being signed) ahead of delivery: see CallbackService.prepare. */
@@ -218,6 +221,7 @@ export class CallbackService {
     rendered: string,
     firstSignature?: Promise<string>,
     policy: AddressPolicy = this.settings.policy,
+    upload?: { bucket: string; key: string },
   ): Promise<DeliveryOutcome> {
     let outcome: DeliveryOutcome;
     if (this.inFlight >= this.settings.maxInFlight) {
@@ -246,12 +250,24 @@ export class CallbackService {
           ca: this.settings.ca,
           pool: this.pool,
           firstSignature,
+          relay: this.relayRoute(upload),
         });
       } finally {
         this.inFlight--;
       }
     }
     return outcome;
+  }
+
+  /** Relayed attempts of one upload's callback (no upload, e.g. the console tester: relays unreachable). */
+  private relayRoute(upload?: { bucket: string; key: string }): SendOptions['relay'] {
+    const hub = this.deps.relay;
+    if (!hub) return undefined;
+    return {
+      match: (hostname) => hub.match(hostname),
+      forward: (name, req, signal) =>
+        upload ? hub.forward(name, { ...req, ...upload }, signal) : Promise.reject(new Error('no upload')),
+    };
   }
 
   /** Delivery records still being written (the upload's answer does not wait for them). */
@@ -280,7 +296,10 @@ export class CallbackService {
     meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
   ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
     const started = Date.now();
-    const outcome = await this.deliver(spec, rendered, how.firstSignature);
+    const outcome = await this.deliver(spec, rendered, how.firstSignature, undefined, {
+      bucket: meta.bucket,
+      key: meta.key,
+    });
     const latencyMs = outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0);
     const body = capText(rendered);
     // outcome.stringToSign is the last attempt's, already capped by deliverCallback.

@@ -1,3 +1,4 @@
+import { loadCallbackFailure, parseCallbackFailureMode, saveCallbackFailure } from '../api/object/callback-failure.js';
 import { BUCKET_ACLS } from '../auth/acl.js';
 import { ROOT_ACCOUNT_ID } from '../auth/root-account.js';
 import { ensureRootCredentials, randomKeyId, randomSecret } from '../auth/root-credentials.js';
@@ -47,6 +48,32 @@ export async function styleDelimitersCommand(
   }
   const set = await loadStyleDelimiters(meta, bucket);
   print(set ? `${bucket}: style delimiters ${[...set].join(' ')}` : `${bucket}: no style delimiters`);
+  return 0;
+}
+
+/** `ossd bucket callback-failure NAME [keep|discard]`: show or set a bucket's veto mode. */
+export async function callbackFailureCommand(
+  meta: MetadataStore,
+  bucket: string,
+  mode: string | undefined,
+  print: (line: string) => void = out,
+): Promise<number> {
+  if (!(await meta.getBucket(bucket))) {
+    print(`no such bucket ${bucket}`);
+    return 1;
+  }
+  if (mode !== undefined) {
+    try {
+      await saveCallbackFailure(meta, bucket, parseCallbackFailureMode(mode));
+    } catch (err) {
+      print((err as Error).message);
+      return 2;
+    }
+  }
+  const now = await loadCallbackFailure(meta, bucket);
+  print(
+    `${bucket}: callback-failure ${now}${now === 'discard' ? ' (an upload whose callback fails is not stored)' : ' (as OSS)'}`,
+  );
   return 0;
 }
 
@@ -115,7 +142,11 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
         return r === 'deleted' ? 0 : 1;
       }
       if (sub === 'style-delimiters' && arg) return await styleDelimitersCommand(storage.meta, arg, args[2], flags);
-      out('usage: ossd bucket create NAME [--acl ACL] | list | delete NAME | style-delimiters NAME [CHARS|--clear]');
+      if (sub === 'callback-failure' && arg) return await callbackFailureCommand(storage.meta, arg, args[2]);
+      out(
+        'usage: ossd bucket create NAME [--acl ACL] | list | delete NAME | style-delimiters NAME [CHARS|--clear] | ' +
+          'callback-failure NAME [keep|discard]',
+      );
       return 2;
     }
     if (command === 'callbacks') {

@@ -89,6 +89,17 @@ export function helpText(): string {
       'show, set (any of - _ / !) or remove the image style delimiters: GET KEY!STYLE = KEY?x-oss-process=style/STYLE',
     ),
     command(
+      'ossd bucket callback-failure NAME [keep|discard]',
+      'show or set what happens to an upload whose callback fails: keep it (default, as OSS) or discard it ' +
+        '(veto mode: the previous version stays; see docs/callbacks.md)',
+    ),
+    command(
+      'ossd relay --endpoint URL --to LOCAL_URL [--name NAME] [--access-key-id ID --access-key-secret SECRET]',
+      'forward callbacks addressed to http://NAME.<relay domain>/… on the server at URL to a local server, ' +
+        'over an outbound long poll (no tunnel); key from OSSD_ACCESS_KEY_ID / OSSD_ACCESS_KEY_SECRET by ' +
+        'default, endpoint from OSSD_ENDPOINT; prints each delivery',
+    ),
+    command(
       'ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N]',
       'recent callback deliveries, newest first',
     ),

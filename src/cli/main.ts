@@ -25,6 +25,11 @@ const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; 
   policy: { type: 'string' },
   'to-metadata': { type: 'string' },
   'to-blobs': { type: 'string' },
+  endpoint: { type: 'string' },
+  to: { type: 'string' },
+  name: { type: 'string' },
+  'access-key-id': { type: 'string' },
+  'access-key-secret': { type: 'string' },
 };
 for (const s of SETTINGS) {
   options[s.flag] = s.kind === 'boolean' ? { type: 'string' } : { type: 'string', multiple: s.kind === 'list' };
@@ -49,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`ossd ${packageVersion()}\n`);
     return 0;
   }
+  // A client of a running server: no data directory, no server configuration.
+  if (command === 'relay') return (await import('./relay.js')).runRelay(values);
   const config = loadConfig(values as Record<string, string | boolean | string[] | undefined>);
   // Each command loads only its own modules: `ossd keys list` never loads the HTTP server.
   if (command === 'serve') return (await import('./serve.js')).serve(config);

@@ -107,6 +107,8 @@ export interface CallbackConfig {
   publicKeyUrl?: string;
   /** PEM file with the RSA private key used to sign callbacks (default: generated in the data directory). */
   privateKeyFile?: string;
+  /** Callbacks to `NAME.<relayDomain>` go to a connected `ossd relay` (ossd extension); '' turns relays off. */
+  relayDomain: string;
 }
 
 export const DEFAULT_PORT = 18080;
@@ -138,6 +140,7 @@ export function defaultConfig(): Config {
       denyPrivate: false,
       allowPrivate: false,
       allowLinkLocal: false,
+      relayDomain: 'relay.ossd.local',
     },
   };
 }
@@ -303,6 +306,14 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'callback.privateKeyFile',
       kind: 'string',
       help: 'PEM RSA private key for signing callbacks (default generated in data dir)',
+    },
+    {
+      flag: 'callback-relay-domain',
+      path: 'callback.relayDomain',
+      kind: 'string',
+      help:
+        'callbacks to http://NAME.<domain>/… are handed to the `ossd relay` connected as NAME instead of ' +
+        'the network (default relay.ossd.local; empty turns relays off)',
     },
   ];
 

@@ -4,8 +4,10 @@ import { OssError } from '../errors/oss-error.js';
 import { METRICS_PATH, metricsOnMainListener, serveMetrics } from '../observability/metrics-endpoint.js';
 import type { Services } from '../services.js';
 import type { AccessKey } from '../storage/types.js';
+import { CALLBACK_FAILURE_PATH, handleCallbackFailureAdmin } from './admin-callback-failure.js';
 import { handleCallbackTest } from './admin-callback-test.js';
 import { handleCallbackAdmin } from './admin-callbacks.js';
+import { handleRelayAdmin, RELAY_PATH } from './admin-relay.js';
 import { handleStsAdmin } from './admin-sts.js';
 import { health } from './health.js';
 
@@ -59,12 +61,17 @@ export async function handleAdmin(
   if (path.startsWith('/-/admin/')) {
     try {
       const key = await adminPrincipal(req, s);
-      const r =
-        path === '/-/admin/sts'
-          ? await handleStsAdmin(req, key, s)
-          : path === '/-/admin/callbacks/test' && req.method === 'POST'
-            ? await handleCallbackTest(req, key, s)
-            : await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
+      const relay = RELAY_PATH.exec(path);
+      const failure = CALLBACK_FAILURE_PATH.exec(path);
+      const r = relay
+        ? await handleRelayAdmin(req, res, relay, new Map(query), key, s)
+        : failure
+          ? await handleCallbackFailureAdmin(req, decodeURIComponent(failure[1]), new Map(query), key, s)
+          : path === '/-/admin/sts'
+            ? await handleStsAdmin(req, key, s)
+            : path === '/-/admin/callbacks/test' && req.method === 'POST'
+              ? await handleCallbackTest(req, key, s)
+              : await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
       json(res, r.status, r.body);
     } catch (err) {
       const e = err instanceof OssError ? err : new OssError('InternalError', { cause: err });

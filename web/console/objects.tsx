@@ -1,5 +1,6 @@
 import type OSS from 'ali-oss';
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { CallbackFailure } from './callback-failure.js';
 import { formatBytes, formatTime } from './format.js';
 import { ObjectInfo } from './object-info.js';
 import { href, navigate } from './router.js';
@@ -73,6 +74,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
           </span>
         ))}
       </h2>
+      {!prefix && <CallbackFailure creds={creds} bucket={bucket} />}
       <Upload creds={creds} bucket={bucket} prefix={prefix} onUploaded={load} />
       {error && <p class="error">{error}</p>}
       <div class="split">

@@ -13,6 +13,7 @@ import type { Services } from '../../services.js';
 import { StorageError } from '../../storage/errors.js';
 import type { BlobWriteResult, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
+import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
@@ -113,16 +114,20 @@ export const postObject: Handler = async (ctx, s) => {
     const delivery =
       upload.callback &&
       prepareDelivery(s, upload.callback, uploadVariables(ctx, object, 'PostObject', stored.imageInfo));
-    const { released } = await s.meta.putObject(object, upload.guard);
-    uncommitted = undefined;
-    await s.blobs.delete(released);
-
     const headers = {
       etag: quoteEtag(object.etag),
       'x-oss-hash-crc64ecma': object.crc64,
       'content-md5': object.contentMd5,
       ...serverSideEncryptionHeaders(object.serverSideEncryption),
     };
+    // Veto mode: the callback decides whether the commit happens (the guard is re-checked inside it).
+    const vetoed =
+      delivery && (await callbackVetoes(s, bucket.name)) ? await deliverBeforeCommit(s, delivery, headers) : undefined;
+    const { released } = await s.meta.putObject(object, upload.guard);
+    uncommitted = undefined;
+    await s.blobs.delete(released);
+
+    if (vetoed) return vetoed;
     if (delivery) return await callbackResponse(s, delivery, headers);
     return successResponse(ctx, s, upload, object, headers);
   } catch (err) {

@@ -1,11 +1,12 @@
 import { OssError } from '../../errors/oss-error.js';
-import { type RequestContext, xmlResponse } from '../../http/context.js';
+import { type OssResponse, type RequestContext, xmlResponse } from '../../http/context.js';
 import { children, childText, parseXml, renderXml } from '../../http/xml.js';
 import type { Services } from '../../services.js';
 import { concatCrc64 } from '../../storage/crc64-concat.js';
 import type { MultipartUpload, ObjectRecord, PartRecord } from '../../storage/types.js';
 import { encodingParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
+import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
@@ -119,6 +120,8 @@ async function complete(
   s: Services,
   upload: MultipartUpload,
   requested: RequestedPart[] | 'all',
+  /** Veto mode: runs before each commit attempt; throws (the upload stays as it was) to prevent it. */
+  beforeCommit?: (object: ObjectRecord) => Promise<void>,
 ): Promise<ObjectRecord> {
   const guard = forbidOverwriteGuard(ctx);
   for (let attempt = 1; ; attempt++) {
@@ -132,6 +135,7 @@ async function complete(
       throw err;
     }
     const object = buildObject(upload, chosen);
+    await beforeCommit?.(object);
     const r = await s.meta.multipart.completeUpload(upload.uploadId, object, chosen, guard);
     if (r === 'no-upload') throw noSuchUpload(upload.uploadId);
     if (r === 'parts-changed') {
@@ -153,12 +157,23 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
   const callback = prepareCallback(ctx, s);
   const upload = await loadUpload(ctx, s);
   const requested = await requestedParts(ctx);
-  const object = await complete(ctx, s, upload, requested);
-  const headers = {
+  const headersOf = (object: ObjectRecord) => ({
     etag: quoteEtag(object.etag),
     'x-oss-hash-crc64ecma': object.crc64,
     ...serverSideEncryptionHeaders(object.serverSideEncryption),
-  };
+  });
+  // Veto mode: the callback runs before the commit; when it fails the upload stays open, untouched.
+  let vetoed: OssResponse | undefined;
+  const veto =
+    callback && (await callbackVetoes(s, upload.bucket))
+      ? async (o: ObjectRecord) => {
+          const variables = uploadVariables(ctx, o, 'CompleteMultipartUpload');
+          vetoed = await deliverBeforeCommit(s, prepareDelivery(s, callback, variables), headersOf(o));
+        }
+      : undefined;
+  const object = await complete(ctx, s, upload, requested, veto);
+  if (vetoed) return vetoed;
+  const headers = headersOf(object);
   if (callback) {
     return callbackResponse(
       s,

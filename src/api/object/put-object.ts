@@ -1,9 +1,10 @@
 import { OssError } from '../../errors/oss-error.js';
-import type { RequestContext } from '../../http/context.js';
+import type { OssResponse, RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
+import { callbackVetoes, deliverBeforeCommit } from './callback-failure.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from './callback-response.js';
 import {
   contentHeadersFrom,
@@ -70,7 +71,16 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
   // Rendered and signed while the commit below runs; delivered only once it has succeeded.
   const delivery =
     callback && prepareDelivery(s, callback, uploadVariables(ctx, object, 'PutObject', stored.imageInfo));
+  const responseHeaders = {
+    etag: quoteEtag(object.etag),
+    'x-oss-hash-crc64ecma': object.crc64,
+    'content-md5': object.contentMd5,
+    ...serverSideEncryptionHeaders(object.serverSideEncryption),
+  };
+  // Veto mode: the callback decides whether the commit happens (the guard is re-checked inside it).
+  let vetoed: OssResponse | undefined;
   try {
+    if (delivery && (await callbackVetoes(s, bucket))) vetoed = await deliverBeforeCommit(s, delivery, responseHeaders);
     const inline = stored.data && { blob: stored.blob, data: stored.data };
     const { released } = await s.meta.putObject(object, guard, inline);
     await s.blobs.delete(released);
@@ -78,12 +88,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     await releaseUncommitted(s, [stored.blob], err);
     throw err;
   }
-  const responseHeaders = {
-    etag: quoteEtag(object.etag),
-    'x-oss-hash-crc64ecma': object.crc64,
-    'content-md5': object.contentMd5,
-    ...serverSideEncryptionHeaders(object.serverSideEncryption),
-  };
+  if (vetoed) return vetoed;
   if (delivery) return callbackResponse(s, delivery, responseHeaders);
   return { status: 200, headers: responseHeaders };
 };
