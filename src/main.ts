@@ -17,6 +17,8 @@ import { Metrics } from './observability/metrics.js';
 import { type RunningMetricsListener, startMetricsListener } from './observability/metrics-listener.js';
 import type { Services } from './services.js';
 import { collectOrphanBlobs, startBlobCollector } from './storage/gc.js';
+import { startLifecycleWorker } from './storage/lifecycle.js';
+import { parseInterval } from './storage/lifecycle-interval.js';
 import { startUploadCollector } from './storage/multipart-gc.js';
 import type { PeriodicJob } from './storage/periodic.js';
 
@@ -108,6 +110,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   let endpoint = config.publicEndpoint ?? '';
   const { service, policy } = buildCallbackService(config, storage, keys, logger, () => endpoint);
   const metrics = new Metrics(options.logger === undefined);
+  // Lifecycle rules: soon after start (in the background), then every --lifecycle-interval.
+  const lifecycleWorker = startLifecycleWorker(
+    storage.meta,
+    storage.blobs,
+    parseInterval(config.lifecycleInterval),
+    logger,
+    metrics.lifecycleActions,
+  );
+  lifecycleWorker.runNow().catch((err) => logger.warn({ err }, 'lifecycle run failed'));
   const services: Services = {
     config,
     meta: storage.meta,
@@ -135,6 +146,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     server.close();
     await webConsole?.close();
     await uploadCollector.stop();
+    await lifecycleWorker.stop();
     await blobCollector?.stop();
     await storage.close();
     throw err;
@@ -152,6 +164,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         metricsListener?.close(),
       ]);
       await uploadCollector.stop();
+      await lifecycleWorker.stop();
       await blobCollector?.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
       await service.close();

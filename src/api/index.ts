@@ -2,11 +2,13 @@ import { preflight } from '../http/cors.js';
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
+import { deleteBucketLifecycle } from './bucket/delete-bucket-lifecycle.js';
 import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
 import { deleteStyle } from './bucket/delete-style.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
+import { getBucketLifecycle } from './bucket/get-bucket-lifecycle.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
 import { getStyle } from './bucket/get-style.js';
@@ -17,6 +19,7 @@ import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
+import { putBucketLifecycle } from './bucket/put-bucket-lifecycle.js';
 import { putStyle } from './bucket/put-style.js';
 import type { Handler } from './handler.js';
 import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
@@ -83,6 +86,9 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PutBucketCors: putBucketCors,
   GetBucketCors: getBucketCors,
   DeleteBucketCors: deleteBucketCors,
+  PutBucketLifecycle: putBucketLifecycle,
+  GetBucketLifecycle: getBucketLifecycle,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
   PutStyle: putStyle,
   GetStyle: getStyle,
   ListStyle: listStyle,

@@ -25,6 +25,8 @@ const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; 
   policy: { type: 'string' },
   'to-metadata': { type: 'string' },
   'to-blobs': { type: 'string' },
+  now: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 };
 for (const s of SETTINGS) {
   options[s.flag] = s.kind === 'boolean' ? { type: 'string' } : { type: 'string', multiple: s.kind === 'list' };
@@ -53,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
   // Each command loads only its own modules: `ossd keys list` never loads the HTTP server.
   if (command === 'serve') return (await import('./serve.js')).serve(config);
   if (command === 'migrate') return (await import('./migrate.js')).runMigrate(config, values);
+  if (command === 'lifecycle')
+    return (await import('./lifecycle-command.js')).runLifecycleCommand(rest, values, config);
   const { runAdminCommand } = await import('./admin-commands.js');
   return runAdminCommand(command, rest, values as Record<string, string | boolean | undefined>, config);
 }

@@ -19,7 +19,6 @@ const OSS_HOST = /^([a-z0-9_-]*)\.oss-[a-z0-9-]+\.aliyuncs\.com$/;
 
 /** Sub-resources that select an OSS operation ossd does not implement. */
 const UNSUPPORTED_BUCKET = [
-  'lifecycle',
   'logging',
   'website',
   'referer',
@@ -114,6 +113,7 @@ export function resolveOperation(
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('cors')) return 'GetBucketCors';
+        if (has('lifecycle')) return 'GetBucketLifecycle';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         unsupported(query, UNSUPPORTED_BUCKET);
@@ -121,11 +121,13 @@ export function resolveOperation(
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('cors')) return 'PutBucketCors';
+        if (has('lifecycle')) return 'PutBucketLifecycle';
         if (has('style')) return 'PutStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('lifecycle')) return 'DeleteBucketLifecycle';
         if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';

@@ -9,6 +9,7 @@ export class Metrics {
   readonly bytesOut: Counter<'operation'>;
   readonly callbacks: Counter<'outcome'>;
   readonly diskFull: Counter<'operation'>;
+  readonly lifecycleActions: Counter<'action'>;
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
@@ -47,6 +48,12 @@ export class Metrics {
       name: 'ossd_disk_full_total',
       help: 'Writes refused with 507 InsufficientStorage because the data directory is out of space',
       labelNames: ['operation'],
+      registers: [this.registry],
+    });
+    this.lifecycleActions = new Counter({
+      name: 'ossd_lifecycle_actions_total',
+      help: 'Lifecycle rule actions applied by this node: expire, transition, abort (multipart upload)',
+      labelNames: ['action'],
       registers: [this.registry],
     });
   }

@@ -237,11 +237,17 @@ export interface MetadataStore {
   ): Promise<Released>;
   /** Bytes [start, end] (inclusive) of an inline blob; undefined once it is gone (released by an overwrite). */
   readInline(blob: string, start: number, end: number): Promise<Buffer | undefined>;
-  deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }>;
+  /** Deletes the object; with `guard`, only if it returns true for the object inside the commit (else existed: false). */
+  deleteObject(
+    bucket: string,
+    key: string,
+    guard?: (existing: ObjectRecord) => boolean,
+  ): Promise<Released & { existed: boolean }>;
+  /** `storageClass` is set by lifecycle transitions. */
   updateObject(
     bucket: string,
     key: string,
-    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta' | 'storageClass'>>,
   ): Promise<boolean>;
   listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult>;
   /**

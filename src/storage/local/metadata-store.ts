@@ -295,10 +295,14 @@ export class SqliteMetadataStore implements MetadataStore {
     return r?.data;
   }
 
-  async deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }> {
+  async deleteObject(
+    bucket: string,
+    key: string,
+    guard?: (existing: ObjectRecord) => boolean,
+  ): Promise<Released & { existed: boolean }> {
     return this.write(() => {
       const old = this.getObjectSync(bucket, key);
-      if (!old) return { released: [], existed: false };
+      if (!old || (guard && !guard(old))) return { released: [], existed: false };
       this.stmt('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
       return { released: this.releaseSync(old.segments.map((s) => s.blob)), existed: true };
     });
@@ -307,10 +311,16 @@ export class SqliteMetadataStore implements MetadataStore {
   async updateObject(
     bucket: string,
     key: string,
-    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta' | 'storageClass'>>,
   ): Promise<boolean> {
     return this.write(() => {
       let changes = 0;
+      if (patch.storageClass !== undefined)
+        changes += this.stmt('UPDATE objects SET storage_class = ? WHERE bucket = ? AND key = ?').run(
+          patch.storageClass,
+          bucket,
+          key,
+        ).changes;
       if (patch.acl !== undefined)
         changes += this.stmt('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?').run(
           patch.acl,

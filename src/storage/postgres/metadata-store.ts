@@ -213,11 +213,15 @@ export class PostgresMetadataStore implements MetadataStore {
     return r?.data;
   }
 
-  async deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }> {
+  async deleteObject(
+    bucket: string,
+    key: string,
+    guard?: (existing: ObjectRecord) => boolean,
+  ): Promise<Released & { existed: boolean }> {
     return this.pool.tx(async (tx) => {
       await lockKey(tx, bucket, key);
       const old = await readObject(tx, bucket, key);
-      if (!old) return { released: [], existed: false };
+      if (!old || (guard && !guard(old))) return { released: [], existed: false };
       await tx.run('DELETE FROM objects WHERE bucket = $1 AND key = $2', [bucket, key]);
       return {
         released: await release(
@@ -232,7 +236,7 @@ export class PostgresMetadataStore implements MetadataStore {
   async updateObject(
     bucket: string,
     key: string,
-    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta' | 'storageClass'>>,
   ): Promise<boolean> {
     const sets: string[] = [];
     const params: unknown[] = [bucket, key];
@@ -243,6 +247,7 @@ export class PostgresMetadataStore implements MetadataStore {
     if (patch.acl !== undefined) set('acl', patch.acl);
     if (patch.tags !== undefined) set('tags', JSON.stringify(patch.tags));
     if (patch.meta !== undefined) set('meta', JSON.stringify(patch.meta));
+    if (patch.storageClass !== undefined) set('storage_class', patch.storageClass);
     if (!sets.length) return false;
     // One statement: its row lock orders it with a concurrent overwrite of the same key.
     const rows = await this.pool.query(
