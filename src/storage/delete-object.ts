@@ -12,8 +12,8 @@ export async function deleteCurrentObject(
   bucket: string,
   key: string,
   guard?: (existing: ObjectRecord) => boolean,
-): Promise<{ deleted: boolean }> {
-  const { released, existed } = await meta.deleteObject(bucket, key, guard);
+): Promise<{ existed: boolean; deleteMarker?: boolean; versionId?: string }> {
+  const { released, ...result } = await meta.deleteObject(bucket, key, guard);
   await blobs.delete(released);
-  return { deleted: existed };
+  return result;
 }

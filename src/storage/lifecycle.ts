@@ -79,14 +79,14 @@ async function currentObjects(
         if (!action) continue;
         if (action.kind === 'expire') {
           if (!o.dryRun) {
-            const { deleted } = await deleteCurrentObject(
+            const { existed } = await deleteCurrentObject(
               meta,
               blobs,
               bucket,
               obj.key,
               (now) => now.lastModified === obj.lastModified && now.etag === obj.etag,
             );
-            if (!deleted) continue;
+            if (!existed) continue;
           }
           done({ kind: 'expire', bucket, key: obj.key, rule: action.rule });
         } else {
