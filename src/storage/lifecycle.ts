@@ -7,16 +7,29 @@
 import type { Logger } from '../observability/logger.js';
 import { deleteCurrentObject } from './delete-object.js';
 import {
+  coldness,
   currentObjectAction,
+  dueAfterDays,
   isDue,
   type LifecycleRule,
   loadLifecycle,
+  objectMatches,
   type TransitionClass,
 } from './lifecycle-rules.js';
 import { type PeriodicJob, startPeriodic } from './periodic.js';
-import type { BlobStore, MetadataStore } from './types.js';
+import type { BlobStore, MetadataStore, VersionCursor } from './types.js';
 
-export type LifecycleActionKind = 'expire' | 'transition' | 'abort';
+/**
+ * expire / transition: a current object; expire-noncurrent / transition-noncurrent: a noncurrent version
+ * (or noncurrent delete marker); expire-delete-marker: a delete marker left alone; abort: an upload.
+ */
+export type LifecycleActionKind =
+  | 'expire'
+  | 'transition'
+  | 'abort'
+  | 'expire-noncurrent'
+  | 'transition-noncurrent'
+  | 'expire-delete-marker';
 
 export interface LifecycleAction {
   kind: LifecycleActionKind;
@@ -28,6 +41,8 @@ export interface LifecycleAction {
   storageClass?: TransitionClass;
   /** abort: the multipart upload. */
   uploadId?: string;
+  /** Noncurrent versions and delete markers: the version ('null' = the null version). */
+  versionId?: string;
 }
 
 export interface LifecycleOptions {
@@ -44,7 +59,9 @@ export interface LifecycleOptions {
 }
 
 export interface LifecycleReport {
+  /** Current objects, noncurrent versions and delete markers removed. */
   expired: number;
+  /** Current objects and noncurrent versions moved to a colder class. */
   transitioned: number;
   aborted: number;
   /** Buckets whose run failed (the others still ran), with the error. */
@@ -65,7 +82,7 @@ async function currentObjects(
   blobs: BlobStore,
   bucket: string,
   rules: LifecycleRule[],
-  o: Required<Pick<LifecycleOptions, 'now' | 'dryRun' | 'pageSize'>>,
+  o: RunOptions,
   done: (a: LifecycleAction) => void,
 ): Promise<void> {
   const acting = rules.filter((r) => (r.expiration && !r.expiration.expiredObjectDeleteMarker) || r.transitions.length);
@@ -103,12 +120,106 @@ async function currentObjects(
   }
 }
 
+type RunOptions = Required<Pick<LifecycleOptions, 'now' | 'dryRun' | 'pageSize'>>;
+
+/** NoncurrentVersionExpiration / NoncurrentVersionTransition, counted from when a version became noncurrent. */
+async function noncurrentVersions(
+  meta: MetadataStore,
+  blobs: BlobStore,
+  bucket: string,
+  rules: LifecycleRule[],
+  o: RunOptions,
+  done: (a: LifecycleAction) => void,
+): Promise<void> {
+  const acting = rules.filter((r) => r.noncurrentVersionExpiration || r.noncurrentVersionTransitions.length);
+  for (const prefix of scanPrefixes(acting.map((r) => r.prefix))) {
+    let after: VersionCursor | undefined;
+    // Ends when a page has no `next`; the cursor is a position, so deleting what a page returned is safe.
+    for (let pages = 0; pages < Number.MAX_SAFE_INTEGER; pages++) {
+      const page = await meta.listNoncurrentVersions(bucket, { prefix, after, limit: o.pageSize });
+      for (const v of page.versions) {
+        const since = v.noncurrentSince ?? v.lastModified;
+        const versionId = v.versionId ?? 'null';
+        let transition: { rule: string; storageClass: TransitionClass } | undefined;
+        let expire: string | undefined;
+        let best = coldness(v.storageClass);
+        for (const r of acting) {
+          if (!objectMatches(r, v)) continue;
+          const e = r.noncurrentVersionExpiration;
+          if (e && o.now >= dueAfterDays(since, e.noncurrentDays)) {
+            expire = r.id;
+            break;
+          }
+          if (v.deleteMarker) continue;
+          for (const t of r.noncurrentVersionTransitions) {
+            const c = coldness(t.storageClass);
+            if (c > best && o.now >= dueAfterDays(since, t.noncurrentDays)) {
+              best = c;
+              transition = { rule: r.id, storageClass: t.storageClass };
+            }
+          }
+        }
+        if (expire !== undefined) {
+          if (!o.dryRun) {
+            const r = await meta.deleteObjectVersion(bucket, v.key, versionId);
+            await blobs.delete(r.released);
+            if (!r.found) continue;
+          }
+          done({ kind: 'expire-noncurrent', bucket, key: v.key, rule: expire, versionId });
+        } else if (transition) {
+          if (
+            !o.dryRun &&
+            !(await meta.updateObject(bucket, v.key, { storageClass: transition.storageClass }, versionId))
+          )
+            continue;
+          done({ kind: 'transition-noncurrent', bucket, key: v.key, versionId, ...transition });
+        }
+      }
+      if (!page.next) break;
+      after = page.next;
+      await yieldToEventLoop();
+    }
+  }
+}
+
+/** Expiration/ExpiredObjectDeleteMarker: removes delete markers that are the only version left of their key. */
+async function expiredDeleteMarkers(
+  meta: MetadataStore,
+  blobs: BlobStore,
+  bucket: string,
+  rules: LifecycleRule[],
+  o: RunOptions,
+  done: (a: LifecycleAction) => void,
+): Promise<void> {
+  const acting = rules.filter((r) => r.expiration?.expiredObjectDeleteMarker);
+  for (const prefix of scanPrefixes(acting.map((r) => r.prefix))) {
+    let after: string | undefined;
+    for (let pages = 0; pages < Number.MAX_SAFE_INTEGER; pages++) {
+      const page = await meta.listExpiredDeleteMarkers(bucket, { prefix, after, limit: o.pageSize });
+      for (const m of page.markers) {
+        const rule = acting.find((r) => objectMatches(r, m));
+        if (!rule) continue;
+        const versionId = m.versionId ?? 'null';
+        if (!o.dryRun) {
+          const r = await meta.deleteObjectVersion(bucket, m.key, versionId);
+          await blobs.delete(r.released);
+          if (!r.found) continue;
+        }
+        done({ kind: 'expire-delete-marker', bucket, key: m.key, rule: rule.id, versionId });
+      }
+      if (page.next === undefined || page.next === after) break;
+      after = page.next;
+      await yieldToEventLoop();
+    }
+  }
+}
+
 async function uploads(
   meta: MetadataStore,
   blobs: BlobStore,
   bucket: string,
   rules: LifecycleRule[],
-  o: Required<Pick<LifecycleOptions, 'now' | 'dryRun' | 'pageSize'>>,
+  o: RunOptions,
   done: (a: LifecycleAction) => void,
 ): Promise<void> {
   const acting = rules.filter((r) => r.abortMultipartUpload);
@@ -156,9 +267,9 @@ export async function applyLifecycle(
   const o = { now: options.now ?? Date.now(), dryRun: options.dryRun ?? false, pageSize: options.pageSize ?? 250 };
   const report: LifecycleReport = { expired: 0, transitioned: 0, aborted: 0, failed: [] };
   const done = (a: LifecycleAction) => {
-    if (a.kind === 'expire') report.expired++;
-    else if (a.kind === 'transition') report.transitioned++;
-    else report.aborted++;
+    if (a.kind === 'abort') report.aborted++;
+    else if (a.kind === 'transition' || a.kind === 'transition-noncurrent') report.transitioned++;
+    else report.expired++;
     options.onAction?.(a);
   };
   const buckets = options.bucket !== undefined ? [options.bucket] : (await meta.listBuckets()).map((b) => b.name);
@@ -167,6 +278,8 @@ export async function applyLifecycle(
       const rules = (await loadLifecycle(meta, bucket))?.filter((r) => r.status === 'Enabled');
       if (!rules?.length) continue;
       await currentObjects(meta, blobs, bucket, rules, o, done);
+      await noncurrentVersions(meta, blobs, bucket, rules, o, done);
+      await expiredDeleteMarkers(meta, blobs, bucket, rules, o, done);
       await uploads(meta, blobs, bucket, rules, o, done);
     } catch (error) {
       report.failed.push({ bucket, error: error as Error });
@@ -178,18 +291,18 @@ export async function applyLifecycle(
 
 /** What `ossd lifecycle run` prints for one action. */
 export function describeAction(a: LifecycleAction, dryRun: boolean): string {
-  const verb = {
-    expire: dryRun ? 'would expire' : 'expired',
-    transition: dryRun ? 'would transition' : 'transitioned',
-    abort: dryRun ? 'would abort' : 'aborted',
+  const expire = dryRun ? 'would expire' : 'expired';
+  const transition = dryRun ? 'would transition' : 'transitioned';
+  const name = `${a.bucket}/${a.key}`;
+  const line = {
+    expire: `${expire} ${name}`,
+    transition: `${transition} ${name} to ${a.storageClass}`,
+    abort: `${dryRun ? 'would abort' : 'aborted'} ${name} upload ${a.uploadId}`,
+    'expire-noncurrent': `${expire} ${name} noncurrent version ${a.versionId}`,
+    'transition-noncurrent': `${transition} ${name} noncurrent version ${a.versionId} to ${a.storageClass}`,
+    'expire-delete-marker': `${expire} ${name} delete marker ${a.versionId}`,
   }[a.kind];
-  const what =
-    a.kind === 'transition'
-      ? `${a.bucket}/${a.key} to ${a.storageClass}`
-      : a.kind === 'abort'
-        ? `${a.bucket}/${a.key} upload ${a.uploadId}`
-        : `${a.bucket}/${a.key}`;
-  return `${verb} ${what} (rule ${a.rule})`;
+  return `${line} (rule ${a.rule})`;
 }
 
 export interface LifecycleCounters {

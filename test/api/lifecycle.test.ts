@@ -446,6 +446,85 @@ describe('bucket lifecycle', () => {
   });
 });
 
+describe('lifecycle on a versioned bucket', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  /** Every version and delete marker, as `key versionId-or-marker`, newest first per key. */
+  async function versions(bucket: string): Promise<{ key: string; marker: boolean; latest: boolean; cls: string }[]> {
+    const r = await server.services.meta.listObjectVersions(bucket, {
+      prefix: '',
+      delimiter: '',
+      keyMarker: '',
+      versionIdMarker: '',
+      maxKeys: 1000,
+    });
+    return r.versions.map((v) => ({ key: v.key, marker: v.deleteMarker, latest: v.isLatest, cls: v.storageClass }));
+  }
+
+  it('expiring a current object leaves a delete marker; noncurrent versions transition, then expire; lone delete markers go', async () => {
+    const c = await withBucket(server, 'lc-versions');
+    await server.services.meta.updateBucket('lc-versions', { versioning: 'Enabled' });
+    await c.put('v/a', Buffer.from('a1'));
+    await c.put('v/a', Buffer.from('a2'));
+    await c.put('v/b', Buffer.from('b1'));
+    await c.delete('v/b');
+    await c.put('e/x', Buffer.from('x1'));
+    const r = await rawPut(
+      c,
+      'lc-versions',
+      xml(
+        '<Rule><ID>nc</ID><Prefix>v/</Prefix><Status>Enabled</Status>' +
+          '<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>' +
+          '<NoncurrentVersionTransition><NoncurrentDays>5</NoncurrentDays><StorageClass>IA</StorageClass></NoncurrentVersionTransition>' +
+          '<NoncurrentVersionExpiration><NoncurrentDays>10</NoncurrentDays></NoncurrentVersionExpiration></Rule>' +
+          '<Rule><ID>cur</ID><Prefix>e/</Prefix><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>',
+      ),
+    );
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(await versions('lc-versions'), [
+      { key: 'e/x', marker: false, latest: true, cls: 'Standard' },
+      { key: 'v/a', marker: false, latest: true, cls: 'Standard' },
+      { key: 'v/a', marker: false, latest: false, cls: 'Standard' },
+      { key: 'v/b', marker: true, latest: true, cls: 'Standard' },
+      { key: 'v/b', marker: false, latest: false, cls: 'Standard' },
+    ]);
+    const week = await cli(server.dataDir, ['--now', iso(Date.now() + 7 * DAY_MS)]);
+    assert.equal(week.code, 0, week.out);
+    assert.match(week.out, /^transitioned lc-versions\/v\/a noncurrent version \S+ to IA \(rule nc\)$/m);
+    assert.match(week.out, /^transitioned lc-versions\/v\/b noncurrent version \S+ to IA \(rule nc\)$/m);
+    assert.match(week.out, /^expired lc-versions\/e\/x \(rule cur\)$/m);
+    assert.match(week.out, /^1 expired, 2 transitioned, 0 aborted/m);
+    // Expiring e/x on a versioned bucket kept its data as a noncurrent version behind a delete marker.
+    await assert.rejects(c.get('e/x'), { code: 'NoSuchKey' });
+    assert.deepEqual(await versions('lc-versions'), [
+      { key: 'e/x', marker: true, latest: true, cls: 'Standard' },
+      { key: 'e/x', marker: false, latest: false, cls: 'Standard' },
+      { key: 'v/a', marker: false, latest: true, cls: 'Standard' },
+      { key: 'v/a', marker: false, latest: false, cls: 'IA' },
+      { key: 'v/b', marker: true, latest: true, cls: 'Standard' },
+      { key: 'v/b', marker: false, latest: false, cls: 'IA' },
+    ]);
+    const later = await cli(server.dataDir, ['--now', iso(Date.now() + 12 * DAY_MS)]);
+    assert.equal(later.code, 0, later.out);
+    assert.match(later.out, /^expired lc-versions\/v\/a noncurrent version \S+ \(rule nc\)$/m);
+    assert.match(later.out, /^expired lc-versions\/v\/b noncurrent version \S+ \(rule nc\)$/m);
+    assert.match(later.out, /^expired lc-versions\/v\/b delete marker \S+ \(rule nc\)$/m);
+    assert.match(later.out, /^3 expired, 0 transitioned, 0 aborted/m);
+    assert.deepEqual(await versions('lc-versions'), [
+      { key: 'e/x', marker: true, latest: true, cls: 'Standard' },
+      { key: 'e/x', marker: false, latest: false, cls: 'Standard' },
+      { key: 'v/a', marker: false, latest: true, cls: 'Standard' },
+    ]);
+    assert.equal((await c.get('v/a')).content.toString(), 'a2');
+  });
+});
+
 describe('the lifecycle worker', () => {
   let server: TestServer;
   before(async () => {
