@@ -298,6 +298,58 @@ describe('bucket lifecycle', () => {
     assert.equal(ok.status, 200, ok.text);
   });
 
+  it('accepts the configurations ali-oss users send: old api, dates, several tags, allowed same-action overlap', async () => {
+    const c = await withBucket(server, 'lc-client');
+    const put = (rules: Record<string, unknown>[], headers?: Record<string, string>) =>
+      (
+        c as unknown as {
+          putBucketLifecycle: (b: string, r: unknown[], o?: unknown) => Promise<{ res: { status: number } }>;
+        }
+      ).putBucketLifecycle('lc-client', rules, headers ? { headers } : undefined);
+    // ali-oss's `days` / `date` shorthands become Expiration.
+    assert.equal((await put([{ id: 'old', prefix: 'logs/', status: 'Enabled', days: 1 }])).res.status, 200);
+    assert.equal(
+      (await put([{ id: 'old', prefix: 'logs/', status: 'Enabled', date: '2020-02-18T00:00:00.000Z' }])).res.status,
+      200,
+    );
+    // With dates, a later action names an earlier date (it applies to older objects).
+    const dated = await put([
+      {
+        id: 't',
+        prefix: 'logs/',
+        status: 'Enabled',
+        transition: { createdBeforeDate: '2020-02-18T00:00:00.000Z', storageClass: 'IA' },
+        expiration: { createdBeforeDate: '2020-02-17T00:00:00.000Z' },
+        tag: { key: 'test', value: '123' },
+      },
+    ]);
+    assert.equal(dated.res.status, 200);
+    const tags = await put([
+      {
+        id: 'tags',
+        prefix: 'logs/',
+        status: 'Enabled',
+        expiration: { days: 1 },
+        tag: [
+          { key: 1, value: '2' },
+          { key: 'testkey', value: 'testvalue' },
+        ],
+      },
+    ]);
+    assert.equal(tags.res.status, 200);
+    const got = await lc(c).getBucketLifecycle('lc-client');
+    assert.deepEqual(got.rules[0].tag, [
+      { key: '1', value: '2' },
+      { key: 'testkey', value: 'testvalue' },
+    ]);
+    const overlap = [
+      { id: 'a', prefix: 'test', status: 'Enabled', expiration: { days: 200 } },
+      { id: 'b', prefix: 'test/log', status: 'Enabled', expiration: { days: 100 } },
+    ];
+    await assert.rejects(put(overlap), { code: 'InvalidArgument', status: 400 });
+    assert.equal((await put(overlap, { 'x-oss-allow-same-action-overlap': 'true' })).res.status, 200);
+  });
+
   it('ossd lifecycle run --now expires by days as OSS counts them, and --dry-run changes nothing', async () => {
     const c = await withBucket(server, 'lc-days');
     for (const k of ['logs/a', 'logs/b', 'keep/c']) await c.put(k, Buffer.from(k));

@@ -33,13 +33,6 @@ const ONLY_ONE = new Set([
   'AbortMultipartUpload',
   'NoncurrentVersionExpiration',
 ]);
-const RULE_CHILDREN = new Set([
-  ...ONLY_ONE,
-  'Tag',
-  'Transition',
-  'NoncurrentVersionTransition',
-  'AtimeBase', // sent back by some SDKs on a read-modify-write; ignored
-]);
 
 function elementNames(node: XmlValue): string[] {
   const n = Array.isArray(node) ? node[0] : node;
@@ -100,8 +93,8 @@ function tag(node: XmlValue): LifecycleTag {
 }
 
 function parseRule(node: XmlValue): LifecycleRule {
+  // Other elements are ignored, as OSS does (ali-oss's shorthand `days`/`date` also sends Rule/Days, Rule/Date).
   for (const name of elementNames(node)) {
-    if (!RULE_CHILDREN.has(name)) throw malformed(`Unknown element ${name} in Rule.`);
     if (ONLY_ONE.has(name) && children(node, name).length > 1) throw malformed(`Rule has more than one ${name}.`);
   }
   let id = childText(node, 'ID')?.trim() ?? '';
@@ -248,7 +241,8 @@ function noncurrentActions(r: LifecycleRule): { kind: 'expire' | TransitionClass
 }
 
 const rank = (k: 'expire' | TransitionClass) => (k === 'expire' ? 99 : coldness(k));
-const moment = (w: LifecycleWhen) => (w.days !== undefined ? w.days : Date.parse(w.createdBeforeDate ?? ''));
+/** Where an action falls in an object's life: more days is later; an earlier CreatedBeforeDate is later (older objects). */
+const moment = (w: LifecycleWhen) => (w.days !== undefined ? w.days : -Date.parse(w.createdBeforeDate ?? ''));
 
 /** Actions that apply to one object must not contradict: colder later, expiration last, one time basis. */
 function checkOrder(actions: Timed[], id: string): void {
@@ -311,15 +305,16 @@ function checkRule(r: LifecycleRule): void {
  * Rules without tags whose prefixes overlap act on the same objects: OSS refuses equal prefixes, two rules
  * of the same kind of action, transitions to the same class, and actions out of order.
  */
-function checkOverlap(a: LifecycleRule, b: LifecycleRule): void {
+function checkOverlap(a: LifecycleRule, b: LifecycleRule, allowSameActionOverlap: boolean): void {
   if (a.tags.length || b.tags.length || a.not || b.not) return;
   if (!(a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix))) return;
   if (a.prefix === b.prefix) throw invalid('Prefix', a.prefix, 'Two rules have the same Prefix.', '0014-00000085');
   const both = (f: (r: LifecycleRule) => unknown) => f(a) !== undefined && f(b) !== undefined;
   if (
-    both((r) => (r.expiration && !r.expiration.expiredObjectDeleteMarker ? r.expiration : undefined)) ||
-    both((r) => r.noncurrentVersionExpiration) ||
-    both((r) => r.abortMultipartUpload)
+    !allowSameActionOverlap &&
+    (both((r) => (r.expiration && !r.expiration.expiredObjectDeleteMarker ? r.expiration : undefined)) ||
+      both((r) => r.noncurrentVersionExpiration) ||
+      both((r) => r.abortMultipartUpload))
   ) {
     throw invalid(
       'Prefix',
@@ -342,8 +337,12 @@ function checkOverlap(a: LifecycleRule, b: LifecycleRule): void {
   checkNoncurrentOrder([...noncurrentActions(a), ...noncurrentActions(b)], b.id);
 }
 
-/** `<LifecycleConfiguration><Rule>…</Rule>…</LifecycleConfiguration>` → validated rules. */
-export function parseLifecycleConfiguration(xml: string): LifecycleRule[] {
+/**
+ * `<LifecycleConfiguration><Rule>…</Rule>…</LifecycleConfiguration>` → validated rules.
+ * `allowSameActionOverlap` (header `x-oss-allow-same-action-overlap: true`) lets rules with overlapping
+ * prefixes share an action.
+ */
+export function parseLifecycleConfiguration(xml: string, allowSameActionOverlap = false): LifecycleRule[] {
   const doc = parseXml(xml);
   const roots = children(doc, 'LifecycleConfiguration');
   if (roots.length !== 1) throw malformed('The root element must be LifecycleConfiguration.');
@@ -361,7 +360,8 @@ export function parseLifecycleConfiguration(xml: string): LifecycleRule[] {
     ids.add(r.id);
     checkRule(r);
   }
-  for (let i = 0; i < rules.length; i++) for (let j = i + 1; j < rules.length; j++) checkOverlap(rules[i], rules[j]);
+  for (let i = 0; i < rules.length; i++)
+    for (let j = i + 1; j < rules.length; j++) checkOverlap(rules[i], rules[j], allowSameActionOverlap);
   return rules;
 }
 
