@@ -24,8 +24,6 @@ const UNSUPPORTED_BUCKET = [
   'website',
   'referer',
   'policy',
-  'versioning',
-  'versions',
   'encryption',
   'inventory',
   'worm',
@@ -116,12 +114,15 @@ export function resolveOperation(
         if (has('cors')) return 'GetBucketCors';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
+        if (has('versioning')) return 'GetBucketVersioning';
+        if (has('versions')) return 'ListObjectVersions';
         unsupported(query, UNSUPPORTED_BUCKET);
         return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('cors')) return 'PutBucketCors';
         if (has('style')) return 'PutStyle';
+        if (has('versioning')) return 'PutBucketVersioning';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':

@@ -228,8 +228,6 @@ describe('resolveOperation', () => {
       'website',
       'referer',
       'policy',
-      'versioning',
-      'versions',
       'encryption',
       'inventory',
       'worm',
