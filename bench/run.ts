@@ -1,6 +1,7 @@
 /**
  * ossd benchmark suite. `npm run bench` (full) or `npm run bench -- --quick` (< 2 min).
  * Options: --quick, --only=io,callback,multipart,listing,memory,alioss,image, --out=FILE, --cpu-prof[=DIR].
+ * `--only=versions` (by hand, not in the default set): listing a versioned bucket with as many old versions.
  * See bench/README.md.
  */
 import { mkdirSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { memory } from './workloads/memory.js';
 import { multipart } from './workloads/multipart.js';
 import { type OssdResults, objectIo } from './workloads/object-io.js';
 import { scaleOut } from './workloads/scale-out.js';
+import { versionedListing } from './workloads/versioned-listing.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -89,6 +91,7 @@ const steps: [string, () => Promise<void>][] = [
   ['callback', () => callbackOverhead(plan, report)],
   ['multipart', () => multipart(plan, report)],
   ['listing', () => listing(plan, report)],
+  ['versions', () => versionedListing(plan, report)],
   ['memory', () => memory(plan, report)],
   ['alioss', () => aliOss(plan, report, undici)],
   ['image', () => imageProcessing(plan, report)],

@@ -11,7 +11,9 @@ import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLifecycle } from './bucket/get-bucket-lifecycle.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
+import { getBucketVersioning } from './bucket/get-bucket-versioning.js';
 import { getStyle } from './bucket/get-style.js';
+import { listObjectVersions } from './bucket/list-object-versions.js';
 import { listObjects } from './bucket/list-objects.js';
 import { listObjectsV2 } from './bucket/list-objects-v2.js';
 import { listStyle } from './bucket/list-style.js';
@@ -20,6 +22,7 @@ import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
 import { putBucketLifecycle } from './bucket/put-bucket-lifecycle.js';
+import { putBucketVersioning } from './bucket/put-bucket-versioning.js';
 import { putStyle } from './bucket/put-style.js';
 import type { Handler } from './handler.js';
 import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
@@ -93,6 +96,9 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   GetStyle: getStyle,
   ListStyle: listStyle,
   DeleteStyle: deleteStyle,
+  PutBucketVersioning: putBucketVersioning,
+  GetBucketVersioning: getBucketVersioning,
+  ListObjectVersions: listObjectVersions,
   ProcessObjectSave: processObjectSave,
   Options: preflight,
 };

@@ -23,8 +23,6 @@ const UNSUPPORTED_BUCKET = [
   'website',
   'referer',
   'policy',
-  'versioning',
-  'versions',
   'encryption',
   'inventory',
   'worm',
@@ -116,6 +114,8 @@ export function resolveOperation(
         if (has('lifecycle')) return 'GetBucketLifecycle';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
+        if (has('versioning')) return 'GetBucketVersioning';
+        if (has('versions')) return 'ListObjectVersions';
         unsupported(query, UNSUPPORTED_BUCKET);
         return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'PUT':
@@ -123,6 +123,7 @@ export function resolveOperation(
         if (has('cors')) return 'PutBucketCors';
         if (has('lifecycle')) return 'PutBucketLifecycle';
         if (has('style')) return 'PutStyle';
+        if (has('versioning')) return 'PutBucketVersioning';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':

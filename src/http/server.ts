@@ -163,7 +163,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       ctx.bucketRecord &&
       ctx.principal?.accountId !== ctx.bucketRecord.owner
     ) {
-      if (op === 'GetObject') {
+      const versionId = ctx.params.get('versionId');
+      if (versionId) {
+        // The ACL of the version asked for (a delete marker has none: the bucket's decides).
+        objectAcl = (await s.meta.getObjectVersion(ctx.bucketRecord.name, target.key, versionId))?.acl;
+      } else if (op === 'GetObject') {
         ctx.objectRead = (await s.meta.getObjectWithData(ctx.bucketRecord.name, target.key)) ?? null;
         objectAcl = ctx.objectRead?.object.acl;
       } else {

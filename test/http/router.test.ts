@@ -230,8 +230,6 @@ describe('resolveOperation', () => {
       'website',
       'referer',
       'policy',
-      'versioning',
-      'versions',
       'encryption',
       'inventory',
       'worm',

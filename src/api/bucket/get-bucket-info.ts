@@ -18,6 +18,7 @@ export const getBucketInfo: Handler = async (ctx) => {
         DataRedundancyType: b.dataRedundancyType,
         Owner: ownerXml(b.owner),
         AccessControlList: { Grant: b.acl },
+        Versioning: b.versioning,
       },
     }),
   );

@@ -15,6 +15,7 @@ import type { BlobWriteResult, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
+import { writtenVersionHeaders } from '../object/object-version.js';
 import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { type FormFile, PostForm } from './post-form.js';
 import { type PostUpload, preparePostUpload } from './post-upload.js';
@@ -113,7 +114,7 @@ export const postObject: Handler = async (ctx, s) => {
     const delivery =
       upload.callback &&
       prepareDelivery(s, upload.callback, uploadVariables(ctx, object, 'PostObject', stored.imageInfo));
-    const { released } = await s.meta.putObject(object, upload.guard);
+    const { released, versionId } = await s.meta.putObject(object, upload.guard);
     uncommitted = undefined;
     await s.blobs.delete(released);
 
@@ -122,6 +123,7 @@ export const postObject: Handler = async (ctx, s) => {
       'x-oss-hash-crc64ecma': object.crc64,
       'content-md5': object.contentMd5,
       ...serverSideEncryptionHeaders(object.serverSideEncryption),
+      ...writtenVersionHeaders(versionId),
     };
     if (delivery) return await callbackResponse(s, delivery, headers);
     return successResponse(ctx, s, upload, object, headers);

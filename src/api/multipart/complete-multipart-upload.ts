@@ -8,6 +8,7 @@ import { encodingParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
+import { versionHeaders } from '../object/object-version.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
 import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { readSmallBody } from '../read-body.js';
@@ -158,6 +159,7 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
     etag: quoteEtag(object.etag),
     'x-oss-hash-crc64ecma': object.crc64,
     ...serverSideEncryptionHeaders(object.serverSideEncryption),
+    ...versionHeaders(ctx.bucketRecord, object.versionId),
   };
   if (callback) {
     return callbackResponse(

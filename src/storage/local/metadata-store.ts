@@ -306,6 +306,8 @@ export class SqliteMetadataStore implements MetadataStore {
   putObjectSync(o: ObjectRecord, inline?: InlineBlob, options: { append?: boolean } = {}): Released {
     const status = this.versioningSync(o.bucket);
     if (status) return this.runSync(putVersioned('sqlite', o, status, { ...options, inline }));
+    // A bucket never versioned has only null versions (a record copied from elsewhere may carry an id).
+    o.versionId = undefined;
     const old = this.getObjectSync(o.bucket, o.key);
     if (inline) this.stmt('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(inline.blob, inline.data);
     this.stmt(

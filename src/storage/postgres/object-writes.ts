@@ -76,6 +76,8 @@ export async function writeObject(
   old: ObjectRecord | undefined,
   inline?: InlineBlob,
 ): Promise<Released> {
+  // A bucket never versioned has only null versions (a record copied from elsewhere may carry an id).
+  o.versionId = undefined;
   if (inline) await tx.run('INSERT INTO inline_blobs (id, data) VALUES ($1, $2)', [inline.blob, inline.data]);
   await tx.run(
     `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${PLACEHOLDERS})
