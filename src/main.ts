@@ -114,7 +114,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const lifecycleWorker = startLifecycleWorker(
     storage.meta,
     storage.blobs,
-    parseInterval(config.lifecycleInterval),
+    parseInterval(String(config.lifecycleInterval)),
     logger,
     metrics.lifecycleActions,
   );
