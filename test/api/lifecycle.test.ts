@@ -463,6 +463,14 @@ describe('bucket lifecycle', () => {
         ['t/big', 'ColdArchive'],
       ],
     );
+    // GetBucketStat counts objects by the class lifecycle recorded.
+    const stat = (
+      await (c as unknown as { getBucketStat(b: string): Promise<{ stat: Record<string, string> }> }).getBucketStat(
+        'lc-transition',
+      )
+    ).stat;
+    assert.equal(stat.ColdArchiveObjectCount, '2');
+    assert.equal(stat.StandardObjectCount, '0');
     const again = await run(45);
     assert.match(again.out, /^0 expired, 0 transitioned, 0 aborted/m, 'an object is transitioned once');
     // The byte content is untouched; an IA rule due later cannot warm a colder object.
