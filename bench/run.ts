@@ -31,14 +31,16 @@ const value = (name: string) => {
   return next === undefined || next.startsWith('--') ? '' : next;
 };
 const quick = Boolean(flag('quick'));
-const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out'];
+const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out', 'versions'];
+/** Run only when named with --only. */
+const BY_HAND = ['scale-out', 'versions'];
 // `--backend pg+rgw` runs the scale-out workload (ossd nodes on PostgreSQL + a Ceph RGW).
 const backend = value('backend');
 if (backend !== undefined && backend !== 'pg+rgw') {
   console.error(`unknown --backend ${backend}; known: pg+rgw`);
   process.exit(2);
 }
-const only = value('only')?.split(',') ?? (backend ? ['scale-out'] : ALL.filter((w) => w !== 'scale-out'));
+const only = value('only')?.split(',') ?? (backend ? ['scale-out'] : ALL.filter((w) => !BY_HAND.includes(w)));
 const unknown = only.filter((w) => !ALL.includes(w));
 if (unknown.length) {
   console.error(`unknown workload(s) ${unknown.join(', ')}; known: ${ALL.join(', ')}`);

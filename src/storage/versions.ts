@@ -385,13 +385,13 @@ export function* listVersions(bucket: string, query: ListVersionsQuery): Version
   for (let round = 0; round < 1_000_000; round++) {
     const batch = Math.min(query.maxKeys - total() + 1, 1001);
     const range = upper ? 'AND key < ?' : '';
-    const params = (extra: unknown[]) => [bucket, lowKey, lowKey, lowSeq, ...(upper ? [upper] : []), ...extra];
+    const params = (extra: unknown[]) => [bucket, lowKey, lowKey, lowKey, lowSeq, ...(upper ? [upper] : []), ...extra];
     const rows = yield* q<VersionRow>(
       `SELECT ${CURRENT_SEQ} AS seq, ${OBJECT_COLUMNS}, 0 AS is_delete_marker, NULL AS noncurrent_since FROM objects
-         WHERE bucket = ? AND (key > ? OR (key = ? AND ${CURRENT_SEQ} < ?)) ${range}
+         WHERE bucket = ? AND key >= ? AND (key > ? OR (key = ? AND ${CURRENT_SEQ} < ?)) ${range}
        UNION ALL
        SELECT seq, ${VERSION_COLUMNS} FROM object_versions
-         WHERE bucket = ? AND (key > ? OR (key = ? AND seq < ?)) ${range}
+         WHERE bucket = ? AND key >= ? AND (key > ? OR (key = ? AND seq < ?)) ${range}
        ORDER BY key, seq DESC LIMIT ?`,
       [...params([]), ...params([batch])],
     );
@@ -442,10 +442,10 @@ export function* listNoncurrent(
   }
   const rows = yield* q<VersionRow>(
     `SELECT seq, ${VERSION_COLUMNS} FROM object_versions
-       WHERE bucket = ? AND (key > ? OR (key = ? AND seq < ?)) ${upper ? 'AND key < ?' : ''}
+       WHERE bucket = ? AND key >= ? AND (key > ? OR (key = ? AND seq < ?)) ${upper ? 'AND key < ?' : ''}
          AND noncurrent_since IS NOT NULL
        ORDER BY key, seq DESC LIMIT ?`,
-    [bucket, lowKey, lowKey, lowSeq, ...(upper ? [upper] : []), limit],
+    [bucket, lowKey, lowKey, lowKey, lowSeq, ...(upper ? [upper] : []), limit],
   );
   const versions = rows.map((r) => toVersion(r, false));
   const lastRow = rows[rows.length - 1];

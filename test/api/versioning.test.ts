@@ -391,6 +391,28 @@ describe('versioning (ali-oss and raw requests)', () => {
     await c.deleteBucket('writes');
   });
 
+  it('ali-oss multipartUploadCopy from a deleted version; a copy on a suspended bucket is the null version', async () => {
+    const c = await versionedBucket('mpcopy');
+    const body = Buffer.alloc(250 * 1024, 7);
+    const src = await c.multipartUpload('src', body, { partSize: 100 * 1024 });
+    const versionId = headersOf(src as { res: { headers: object } })['x-oss-version-id']!;
+    assert.ok(versionId && versionId !== 'null');
+    await c.delete('src');
+    const meta = await c.getObjectMeta('src', { versionId });
+    assert.equal(headersOf(meta)['content-length'], String(body.length));
+    const copied = await (
+      c as unknown as {
+        multipartUploadCopy(n: string, s: object, o: object): Promise<{ res: { status: number } }>;
+      }
+    ).multipartUploadCopy('dst', { sourceKey: 'src', sourceBucketName: 'mpcopy' }, { versionId, partSize: 100 * 1024 });
+    assert.equal(copied.res.status, 200);
+    assert.deepEqual((await c.get('dst')).content, body);
+    await c.putBucketVersioning('mpcopy', 'Suspended');
+    const onSuspended = await c.copy('dst2', 'src', { versionId } as OSS.CopyObjectOptions);
+    assert.equal(headersOf(onSuspended)['x-oss-version-id'], 'null');
+    assert.equal(headersOf(onSuspended)['x-oss-copy-source-version-id'], versionId);
+  });
+
   it('the delete marker version-id and unknown version errors on DELETE and HEAD', async () => {
     const c = await versionedBucket('errors');
     await c.put('k', Buffer.from('x'));
