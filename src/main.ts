@@ -19,6 +19,8 @@ import { Metrics } from './observability/metrics.js';
 import { type RunningMetricsListener, startMetricsListener } from './observability/metrics-listener.js';
 import type { Services } from './services.js';
 import { collectOrphanBlobs, startBlobCollector } from './storage/gc.js';
+import { startLifecycleWorker } from './storage/lifecycle.js';
+import { parseInterval } from './storage/lifecycle-interval.js';
 import { startUploadCollector } from './storage/multipart-gc.js';
 import type { PeriodicJob } from './storage/periodic.js';
 
@@ -112,6 +114,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   let endpoint = config.publicEndpoint ?? '';
   const { service, policy, relay } = buildCallbackService(config, storage, keys, logger, () => endpoint);
   const metrics = new Metrics(options.logger === undefined);
+  // Lifecycle rules: soon after start (in the background), then every --lifecycle-interval.
+  const lifecycleWorker = startLifecycleWorker(
+    storage.meta,
+    storage.blobs,
+    parseInterval(String(config.lifecycleInterval)),
+    logger,
+    metrics.lifecycleActions,
+  );
+  lifecycleWorker.runNow().catch((err) => logger.warn({ err }, 'lifecycle run failed'));
   const services: Services = {
     config,
     meta: storage.meta,
@@ -144,6 +155,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     await webConsole?.close();
     await services.accessLog.close();
     await uploadCollector.stop();
+    await lifecycleWorker.stop();
     await blobCollector?.stop();
     await storage.close();
     throw err;
@@ -164,6 +176,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       // Access-log lines of the last requests are written before the stores close.
       await services.accessLog?.close();
       await uploadCollector.stop();
+      await lifecycleWorker.stop();
       await blobCollector?.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
       await service.close();

@@ -2,6 +2,7 @@ import { preflight } from '../http/cors.js';
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
+import { deleteBucketLifecycle } from './bucket/delete-bucket-lifecycle.js';
 import { deleteBucketLogging } from './bucket/delete-bucket-logging.js';
 import { deleteBucketPolicy } from './bucket/delete-bucket-policy.js';
 import { deleteBucketTags } from './bucket/delete-bucket-tags.js';
@@ -11,6 +12,7 @@ import { deleteStyle } from './bucket/delete-style.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
+import { getBucketLifecycle } from './bucket/get-bucket-lifecycle.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
 import { getBucketLogging } from './bucket/get-bucket-logging.js';
 import { getBucketPolicy } from './bucket/get-bucket-policy.js';
@@ -18,8 +20,10 @@ import { getBucketPolicyStatus } from './bucket/get-bucket-policy-status.js';
 import { getBucketReferer } from './bucket/get-bucket-referer.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
 import { getBucketTags } from './bucket/get-bucket-tags.js';
+import { getBucketVersioning } from './bucket/get-bucket-versioning.js';
 import { getBucketWebsite } from './bucket/get-bucket-website.js';
 import { getStyle } from './bucket/get-style.js';
+import { listObjectVersions } from './bucket/list-object-versions.js';
 import { listObjects } from './bucket/list-objects.js';
 import { listObjectsV2 } from './bucket/list-objects-v2.js';
 import { listStyle } from './bucket/list-style.js';
@@ -27,10 +31,12 @@ import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
+import { putBucketLifecycle } from './bucket/put-bucket-lifecycle.js';
 import { putBucketLogging } from './bucket/put-bucket-logging.js';
 import { putBucketPolicy } from './bucket/put-bucket-policy.js';
 import { putBucketReferer } from './bucket/put-bucket-referer.js';
 import { putBucketTags } from './bucket/put-bucket-tags.js';
+import { putBucketVersioning } from './bucket/put-bucket-versioning.js';
 import { putBucketWebsite } from './bucket/put-bucket-website.js';
 import { putStyle } from './bucket/put-style.js';
 import type { Handler } from './handler.js';
@@ -107,10 +113,16 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PutBucketCors: putBucketCors,
   GetBucketCors: getBucketCors,
   DeleteBucketCors: deleteBucketCors,
+  PutBucketLifecycle: putBucketLifecycle,
+  GetBucketLifecycle: getBucketLifecycle,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
   PutStyle: putStyle,
   GetStyle: getStyle,
   ListStyle: listStyle,
   DeleteStyle: deleteStyle,
+  PutBucketVersioning: putBucketVersioning,
+  GetBucketVersioning: getBucketVersioning,
+  ListObjectVersions: listObjectVersions,
   ProcessObjectSave: processObjectSave,
   Options: preflight,
   PutBucketPolicy: putBucketPolicy,

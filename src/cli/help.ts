@@ -32,6 +32,7 @@ const GROUPS: [string, (flag: string) => boolean][] = [
         'multipart-max-age-hours',
         'access-log-interval',
         'access-log-buffer-bytes',
+        'lifecycle-interval',
       ].includes(f),
   ],
   ['Callbacks', (f) => f.startsWith('callback-')],
@@ -111,6 +112,11 @@ export function helpText(): string {
         'optionally limited; see docs/sts.md',
     ),
     command(
+      'ossd lifecycle run [--bucket B] [--now ISO-DATE] [--dry-run]',
+      "apply the buckets' lifecycle rules once, as if the time were --now, and print each object expired, " +
+        'transitioned or upload aborted; --dry-run only prints',
+    ),
+    command(
       'ossd migrate --to-metadata URL --to-blobs URL',
       'copy this deployment (--data, or --metadata/--blobs) into other stores, e.g. PostgreSQL + S3; ' +
         'verified, resumable',
@@ -138,7 +144,7 @@ ${wrap(
 )}
 
 ${wrap(
-  'Admin commands (keys, bucket, callbacks, sts) work on the data directory directly (--data / OSSD_DATA), ' +
+  'Admin commands (keys, bucket, callbacks, sts, lifecycle) work on the data directory directly (--data / OSSD_DATA), ' +
     'whether or not the server is running.',
   0,
 )}

@@ -30,6 +30,8 @@ const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; 
   name: { type: 'string' },
   'access-key-id': { type: 'string' },
   'access-key-secret': { type: 'string' },
+  now: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 };
 for (const s of SETTINGS) {
   options[s.flag] = s.kind === 'boolean' ? { type: 'string' } : { type: 'string', multiple: s.kind === 'list' };
@@ -60,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
   // Each command loads only its own modules: `ossd keys list` never loads the HTTP server.
   if (command === 'serve') return (await import('./serve.js')).serve(config);
   if (command === 'migrate') return (await import('./migrate.js')).runMigrate(config, values);
+  if (command === 'lifecycle')
+    return (await import('./lifecycle-command.js')).runLifecycleCommand(rest, values, config);
   const { runAdminCommand } = await import('./admin-commands.js');
   return runAdminCommand(command, rest, values as Record<string, string | boolean | undefined>, config);
 }

@@ -189,6 +189,15 @@ export async function migrate(from: Storage, to: Storage, log: Log): Promise<Mig
       after = page.objects[page.objects.length - 1].key;
     }
     await copyUploads(from, to, b.name, report);
+    // Current objects arrive as `null` versions; the status follows them so new writes are versioned.
+    if (b.versioning) {
+      await to.meta.updateBucket(b.name, { versioning: b.versioning });
+      const old = await from.meta.listNoncurrentVersions(b.name, { prefix: '', limit: 1 });
+      const markers = await from.meta.listExpiredDeleteMarkers(b.name, { prefix: '', limit: 1 });
+      if (old.versions.length > 0 || markers.markers.length > 0) {
+        log(`warning: ${b.name}: only current objects were copied; noncurrent versions and delete markers were not`);
+      }
+    }
   }
   return report;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseInterval } from '../storage/lifecycle-interval.js';
 
 /** Everything ossd can be told. Sources, later ones winning: defaults → config file → OSSD_* env → flags. */
 export interface Config {
@@ -63,6 +64,11 @@ export interface Config {
   accessLogIntervalSeconds: number;
   /** Access-log bytes buffered in memory before an early write; twice this and lines are dropped (default 8 MiB). */
   accessLogBufferBytes: number;
+  /**
+   * How often buckets' lifecycle rules are applied: a duration (`24h`, `30m`, `15s`, `500ms`, `1d`; a bare
+   * number is seconds), or `0`/`off` for never (default 24h). One node at a time on a shared store.
+   */
+  lifecycleInterval: string;
   /**
    * HOST:PORT of the web console, or `off`. Unset: the main address's host with port + 1
    * (127.0.0.1:18081 by default; port 0 stays 0). See docs/console.md.
@@ -128,6 +134,7 @@ export function defaultConfig(): Config {
     multipartMaxAgeHours: 168,
     accessLogIntervalSeconds: 300,
     accessLogBufferBytes: 8 * 1024 * 1024,
+    lifecycleInterval: '24h',
     bodyIdleTimeoutMs: 60_000,
     maxConnections: 1024,
     imageCacheBytes: 256 * 1024 * 1024,
@@ -222,6 +229,12 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'accessLogBufferBytes',
       kind: 'number',
       help: 'access-log bytes held in memory before an early write; at twice this, lines are dropped and counted (default 8388608; at least 4096)',
+    },
+    {
+      flag: 'lifecycle-interval',
+      path: 'lifecycleInterval',
+      kind: 'string',
+      help: "apply buckets' lifecycle rules this often: 24h, 30m, 15s… or off (default 24h)",
     },
     {
       flag: 'console-address',
@@ -388,6 +401,7 @@ export function loadConfig(flags: Record<string, string | boolean | string[] | u
   if (env.OSSD_BLOBS_SECRET_ACCESS_KEY) c.blobsSecretAccessKey = env.OSSD_BLOBS_SECRET_ACCESS_KEY;
   c.data = path.resolve(c.data);
   parseAddress(c.address);
+  parseInterval(String(c.lifecycleInterval));
   if (
     c.metricsAddress !== undefined &&
     c.metricsAddress !== 'off' &&

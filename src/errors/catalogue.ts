@@ -61,6 +61,7 @@ export const ERRORS = {
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.' },
   NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist.' },
   NoSuchCORSConfiguration: { status: 404, message: 'The CORS Configuration does not exist.' },
+  NoSuchLifecycle: { status: 404, message: 'No Row found in Lifecycle Table.' },
   NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
   NoSuchTagSet: { status: 404, message: 'There is no tag set associated with the object.' },
   NoSuchUpload: {

@@ -22,8 +22,6 @@ const UNSUPPORTED_BUCKET = [
   'lifecycle',
   'referer',
   'policy',
-  'versioning',
-  'versions',
   'encryption',
   'inventory',
   'worm',
@@ -117,8 +115,11 @@ export function resolveOperation(
         if (has('policy')) return 'GetBucketPolicy';
         if (has('policyStatus')) return 'GetBucketPolicyStatus';
         if (has('referer')) return 'GetBucketReferer';
+        if (has('lifecycle')) return 'GetBucketLifecycle';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
+        if (has('versioning')) return 'GetBucketVersioning';
+        if (has('versions')) return 'ListObjectVersions';
         unsupported(query, UNSUPPORTED_BUCKET);
         return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'PUT':
@@ -129,7 +130,9 @@ export function resolveOperation(
         if (has('logging')) return 'PutBucketLogging';
         if (has('policy')) return 'PutBucketPolicy';
         if (has('referer')) return 'PutBucketReferer';
+        if (has('lifecycle')) return 'PutBucketLifecycle';
         if (has('style')) return 'PutStyle';
+        if (has('versioning')) return 'PutBucketVersioning';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':
@@ -138,6 +141,7 @@ export function resolveOperation(
         if (has('website')) return 'DeleteBucketWebsite';
         if (has('logging')) return 'DeleteBucketLogging';
         if (has('policy')) return 'DeleteBucketPolicy';
+        if (has('lifecycle')) return 'DeleteBucketLifecycle';
         if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';

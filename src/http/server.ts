@@ -188,7 +188,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       ctx.bucketRecord &&
       ctx.principal?.accountId !== ctx.bucketRecord.owner
     ) {
-      if (op === 'GetObject') {
+      const versionId = ctx.params.get('versionId');
+      if (versionId) {
+        // The ACL of the version asked for (a delete marker has none: the bucket's decides).
+        objectAcl = (await s.meta.getObjectVersion(ctx.bucketRecord.name, ctx.key, versionId))?.acl;
+      } else if (op === 'GetObject') {
         if (ctx.objectRead === undefined)
           ctx.objectRead = (await s.meta.getObjectWithData(ctx.bucketRecord.name, ctx.key)) ?? null;
         objectAcl = ctx.objectRead?.object.acl;

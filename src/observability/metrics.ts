@@ -11,6 +11,7 @@ export class Metrics {
   readonly diskFull: Counter<'operation'>;
   readonly accessLogDropped: Counter;
   readonly accessLogWritten: Counter<'outcome'>;
+  readonly lifecycleActions: Counter<'action'>;
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
@@ -60,6 +61,12 @@ export class Metrics {
       name: 'ossd_access_log_objects_total',
       help: 'Bucket access-log objects written, by outcome (ok or failed)',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.lifecycleActions = new Counter({
+      name: 'ossd_lifecycle_actions_total',
+      help: 'Lifecycle rule actions applied by this node: expire, transition, abort (multipart upload)',
+      labelNames: ['action'],
       registers: [this.registry],
     });
   }

@@ -9,9 +9,15 @@ export interface PeriodicJob {
 
 /**
  * Runs `job` every `everyMs` (the timer does not keep the process alive; runs never overlap) and logs what
- * it did. `everyMs <= 0` disables it. A job that fails is logged and tried again at the next tick.
+ * it did (unless `quiet`: the job logs for itself). `everyMs <= 0` disables it. A job that fails is logged and tried again at the next tick.
  */
-export function startPeriodic(name: string, everyMs: number, job: () => Promise<number>, logger: Logger): PeriodicJob {
+export function startPeriodic(
+  name: string,
+  everyMs: number,
+  job: () => Promise<number>,
+  logger: Logger,
+  options: { quiet?: boolean } = {},
+): PeriodicJob {
   let running: Promise<number> = Promise.resolve(0);
   let stopped = false;
   const runNow = (): Promise<number> => {
@@ -20,7 +26,7 @@ export function startPeriodic(name: string, everyMs: number, job: () => Promise<
       .catch(() => 0)
       .then(() => (stopped ? 0 : job()))
       .then((n) => {
-        if (n) logger.info({ job: name, count: n }, `${name}: collected ${n}`);
+        if (n && !options.quiet) logger.info({ job: name, count: n }, `${name}: collected ${n}`);
         return n;
       });
     return running;

@@ -4,6 +4,7 @@ import {
   type BucketRecord,
   type MultipartUpload,
   type ObjectRecord,
+  type ObjectVersion,
   type PartRecord,
   storedHeaders,
 } from './types.js';
@@ -24,6 +25,15 @@ export interface ObjectRow {
   tags: string;
   segments: string;
   symlink_target: string | null;
+  /** NULL = the null version ('null' in object_versions, whose version_id is never NULL). */
+  version_id: string | null;
+}
+
+/** A row of object_versions: a noncurrent version or a delete marker. */
+export interface VersionRow extends ObjectRow {
+  seq: number;
+  is_delete_marker: number | boolean;
+  noncurrent_since: number | null;
 }
 
 export interface BucketRow {
@@ -35,6 +45,7 @@ export interface BucketRow {
   storage_class: string;
   data_redundancy_type: string;
   cors: string | null;
+  versioning?: string | null;
 }
 
 export interface KeyRow {
@@ -65,7 +76,7 @@ export interface PartRow {
 }
 
 export const OBJECT_COLUMNS =
-  'bucket, key, type, size, etag, crc64, content_md5, last_modified, acl, storage_class, headers, meta, tags, segments, symlink_target';
+  'bucket, key, type, size, etag, crc64, content_md5, last_modified, acl, storage_class, headers, meta, tags, segments, symlink_target, version_id';
 
 export function toObject(r: ObjectRow): ObjectRecord {
   return {
@@ -84,6 +95,19 @@ export function toObject(r: ObjectRow): ObjectRecord {
     tags: JSON.parse(r.tags),
     segments: JSON.parse(r.segments),
     symlinkTarget: r.symlink_target ?? undefined,
+    versionId: r.version_id === null || r.version_id === 'null' ? undefined : r.version_id,
+  };
+}
+
+/** A version row as an ObjectVersion (`isLatest` is decided by the caller, who knows the key's order). */
+export function toVersion(r: VersionRow, isLatest: boolean): ObjectVersion {
+  const o = toObject(r);
+  const deleteMarker = r.is_delete_marker === true || r.is_delete_marker === 1;
+  return {
+    ...o,
+    deleteMarker,
+    isLatest,
+    noncurrentSince: r.noncurrent_since === null ? undefined : Number(r.noncurrent_since),
   };
 }
 
@@ -106,6 +130,7 @@ export function objectParams(o: ObjectRecord): unknown[] {
     JSON.stringify(o.tags),
     JSON.stringify(o.segments),
     o.symlinkTarget ?? null,
+    o.versionId ?? null,
   ];
 }
 
@@ -119,6 +144,7 @@ export function toBucket(r: BucketRow): BucketRecord {
     storageClass: r.storage_class,
     dataRedundancyType: r.data_redundancy_type,
     cors: r.cors ?? undefined,
+    ...(r.versioning === 'Enabled' || r.versioning === 'Suspended' ? { versioning: r.versioning } : {}),
   };
 }
 

@@ -30,7 +30,12 @@ export interface BucketRecord {
   dataRedundancyType: string;
   /** Raw CORS rules as JSON, when set. */
   cors?: string;
+  /** Versioning status; undefined = never enabled (a bucket cannot go back to that state). */
+  versioning?: VersioningStatus;
 }
+
+/** A bucket's versioning status (PutBucketVersioning). */
+export type VersioningStatus = 'Enabled' | 'Suspended';
 
 /**
  * Blob ids: a file blob is 32 hex digits; an inline blob (a small object's bytes kept in the metadata
@@ -94,6 +99,47 @@ export interface ObjectRecord extends ContentHeaders {
   tags: Record<string, string>;
   segments: Segment[];
   symlinkTarget?: string;
+  /**
+   * The version's id on a versioned bucket; undefined = the `null` version (written while versioning was
+   * off or suspended). Set by the store on write: callers leave it unset.
+   */
+  versionId?: string;
+}
+
+/** One version of an object (ListObjectVersions, GET ?versionId=): an object or a delete marker. */
+export interface ObjectVersion extends ObjectRecord {
+  /** A delete marker (no data; size 0, no segments). */
+  deleteMarker: boolean;
+  /** The key's newest version (the current object, or the delete marker that hides it). */
+  isLatest: boolean;
+  /** When a noncurrent version stopped being current (ms); undefined for the latest. */
+  noncurrentSince?: number;
+}
+
+export interface ListVersionsQuery {
+  prefix: string;
+  delimiter: string;
+  /** Versions of keys after this one (or of this key older than `versionIdMarker`). */
+  keyMarker: string;
+  /** 'null' names the null version. */
+  versionIdMarker: string;
+  maxKeys: number;
+}
+
+export interface ListVersionsResult {
+  /** By key, and newest first within a key. */
+  versions: ObjectVersion[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  /** 'null' for the null version; '' after a common prefix. */
+  nextVersionIdMarker?: string;
+}
+
+/** Where a lifecycle scan stopped (opaque: pass a result's `next` back as is). */
+export interface VersionCursor {
+  key: string;
+  seq: number;
 }
 
 export interface ListObjectsQuery {
@@ -134,6 +180,11 @@ export interface PartRecord {
 /** File blobs that a metadata change released; the caller deletes them after the commit. */
 export interface Released {
   released: string[];
+  /**
+   * Set by object writes on a versioned bucket (as the bucket's status was inside the write's commit):
+   * the version id written, or 'null'. Undefined on a bucket that was never versioned.
+   */
+  versionId?: string;
 }
 
 export interface ListUploadsQuery {
@@ -205,8 +256,8 @@ export interface MetadataStore {
   createBucket(bucket: BucketRecord): Promise<'created' | 'exists'>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(owner?: string): Promise<BucketRecord[]>;
-  updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors'>>): Promise<void>;
-  /** Deletes an empty bucket and its configuration; 'not-empty' when objects or uploads remain. */
+  updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors' | 'versioning'>>): Promise<void>;
+  /** Deletes an empty bucket and its configuration; 'not-empty' when objects, versions or uploads remain. */
   deleteBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'>;
   /**
    * A bucket's configuration documents by name (e.g. `tagging`, `referer`, `policy`, `lifecycle`,
@@ -237,13 +288,63 @@ export interface MetadataStore {
   ): Promise<Released>;
   /** Bytes [start, end] (inclusive) of an inline blob; undefined once it is gone (released by an overwrite). */
   readInline(blob: string, start: number, end: number): Promise<Buffer | undefined>;
-  deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }>;
+  /**
+   * Deletes the current object. On a versioned bucket nothing is lost: the current version becomes
+   * noncurrent and a delete marker becomes the latest (Enabled: a new version id; Suspended: the `null`
+   * version, which replaces and releases any earlier `null` version); `versionId` is then the marker's.
+   * With `guard`, only when it returns true for the current object inside the commit (else nothing
+   * happens and `existed` is false): lifecycle expires the object it judged, not a newer overwrite.
+   */
+  deleteObject(
+    bucket: string,
+    key: string,
+    guard?: (existing: ObjectRecord) => boolean,
+  ): Promise<Released & { existed: boolean; deleteMarker?: boolean }>;
+  /** `storageClass` is set by lifecycle transitions. */
   updateObject(
     bucket: string,
     key: string,
-    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta' | 'storageClass'>>,
+    /** A specific version ('null' = the null version); undefined = the current object. */
+    versionId?: string,
   ): Promise<boolean>;
   listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult>;
+  // versions (current objects stay in listObjects/getObject; these also see noncurrent versions and delete markers)
+  /**
+   * One version ('null' = the null version), or with `versionId` undefined the key's latest version (the
+   * current object, or the delete marker hiding it). Undefined when there is no such version.
+   */
+  getObjectVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined>;
+  /**
+   * Permanently deletes one version or delete marker, releasing its blobs. When it was the latest, the
+   * next newest version becomes the current object (unless that is a delete marker). `found` false when
+   * there is no such version; `deleteMarker` tells whether what was deleted was a delete marker.
+   */
+  deleteObjectVersion(
+    bucket: string,
+    key: string,
+    versionId: string,
+  ): Promise<Released & { found: boolean; deleteMarker: boolean }>;
+  /** ListObjectVersions: every version and delete marker, by key then newest first. */
+  listObjectVersions(bucket: string, q: ListVersionsQuery): Promise<ListVersionsResult>;
+  /**
+   * Noncurrent versions and noncurrent delete markers of a bucket whose key starts with `prefix`, in
+   * (key, newest first) order after `after`, at most `limit` (lifecycle NoncurrentVersionExpiration).
+   * `next` is set when more may follow.
+   */
+  listNoncurrentVersions(
+    bucket: string,
+    q: { prefix: string; after?: VersionCursor; limit: number },
+  ): Promise<{ versions: ObjectVersion[]; next?: VersionCursor }>;
+  /**
+   * Delete markers that are their key's latest and only version ("expired object delete markers"), keys
+   * starting with `prefix`, in key order after the key `after`, at most `limit`; `next` = the key to
+   * continue after when more may follow.
+   */
+  listExpiredDeleteMarkers(
+    bucket: string,
+    q: { prefix: string; after?: string; limit: number },
+  ): Promise<{ markers: ObjectVersion[]; next?: string }>;
   /**
    * Which of `blobs` (file blob ids, at most a few thousand per call) an object or part references: garbage
    * collection asks page by page, so no store ever loads every referenced id into memory.

@@ -211,7 +211,7 @@ describe('authentication errors, exactly', () => {
     for (const [method, path] of [
       ['GET', '/no-such-bucket/k'],
       ['PATCH', `/${BUCKET}/k`],
-      ['GET', `/${BUCKET}/?lifecycle`],
+      ['GET', `/${BUCKET}/?website`],
       ['GET', '/-/health'],
       ['GET', '/callback_pub_key_v1.pem'],
       ['GET', '/Bad_Bucket!/k'],

@@ -176,6 +176,9 @@ describe('resolveOperation', () => {
     ['GET', bucket, 'bucketInfo', {}, 'GetBucketInfo'],
     ['GET', bucket, 'stat', {}, 'GetBucketStat'],
     ['GET', bucket, 'cors', {}, 'GetBucketCors'],
+    ['GET', bucket, 'lifecycle', {}, 'GetBucketLifecycle'],
+    ['PUT', bucket, 'lifecycle', {}, 'PutBucketLifecycle'],
+    ['DELETE', bucket, 'lifecycle', {}, 'DeleteBucketLifecycle'],
     ['GET', bucket, 'style', {}, 'ListStyle'],
     ['GET', bucket, 'style&styleName=s', {}, 'GetStyle'],
     ['PUT', bucket, 'style&styleName=s', {}, 'PutStyle'],
@@ -234,9 +237,6 @@ describe('resolveOperation', () => {
 
   const notImplemented: [string, Target, string][] = [
     ...[
-      'lifecycle',
-      'versioning',
-      'versions',
       'encryption',
       'inventory',
       'worm',
@@ -246,10 +246,8 @@ describe('resolveOperation', () => {
       'metaQuery',
       'cname',
     ].map((q): [string, Target, string] => ['GET', bucket, q]),
-    ['PUT', bucket, 'lifecycle'],
     ['PUT', bucket, 'stat'],
     ['DELETE', bucket, 'stat'],
-    ['DELETE', bucket, 'lifecycle'],
     ['GET', object, 'restore'],
     ['POST', object, 'x-oss-async-process'],
   ];

@@ -4,6 +4,8 @@
  * killed with SIGKILL at random points, then restarted on the same data directory. After every restart:
  * every acknowledged write is readable with the right bytes, ETag (MD5) and CRC64; an unacknowledged
  * write is either wholly present or absent; listings agree with GETs; no orphan blob files remain.
+ * A second, versioned bucket takes overwrites, deletes (delete markers) and deletes of given versions:
+ * every acknowledged version stays readable by its id until a delete of that version is acknowledged.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -57,7 +59,10 @@ function referencedBlobs(dataDir: string): Map<string, number> {
   const db = new Database(path.join(dataDir, 'meta.sqlite'), { readonly: true, fileMustExist: true });
   try {
     const out = new Map<string, number>();
-    for (const r of db.prepare('SELECT segments FROM objects').all() as { segments: string }[]) {
+    const rows = db.prepare('SELECT segments FROM objects UNION ALL SELECT segments FROM object_versions').all() as {
+      segments: string;
+    }[];
+    for (const r of rows) {
       for (const seg of JSON.parse(r.segments) as { blob: string; size: number }[]) out.set(seg.blob, seg.size);
     }
     for (const r of db.prepare('SELECT blob, size FROM parts').all() as { blob: string; size: number }[])
@@ -84,6 +89,32 @@ function randomSize(): number {
   return Math.floor(Math.random() * 300_000);
 }
 
+/** A versioned key: its acknowledged versions by id, and a version whose delete was cut off. */
+interface VersionedKey {
+  versions: Map<string, State>;
+  pendingDelete?: string;
+}
+
+/** Every acknowledged version is readable by id with its bytes (a cut-off delete may have removed one). */
+async function verifyVersions(client: OSS, vmodel: Map<string, VersionedKey>): Promise<void> {
+  for (const [key, m] of vmodel) {
+    for (const [versionId, want] of [...m.versions]) {
+      try {
+        const r = await client.get(key, { versionId });
+        const body = r.content as Buffer;
+        assert.ok(same(want, state(body)), `${key}@${versionId}: the acknowledged bytes`);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'NoSuchVersion' && versionId === m.pendingDelete) {
+          m.versions.delete(versionId);
+          continue;
+        }
+        throw e;
+      }
+    }
+    m.pendingDelete = undefined;
+  }
+}
+
 describe('crash safety under SIGKILL', () => {
   let dataDir = '';
   after(() => {
@@ -95,6 +126,8 @@ describe('crash safety under SIGKILL', () => {
     for (let i = 0; i < KEYS; i++) model.set(`k/${i}`, { acked: { kind: 'absent' } });
     // Appendable objects live on their own keys (appending to a Normal object is an error).
     for (let i = 0; i < 6; i++) model.set(`a/${i}`, { acked: { kind: 'absent' } });
+    const vmodel = new Map<string, VersionedKey>();
+    for (let i = 0; i < 8; i++) vmodel.set(`v/${i}`, { versions: new Map() });
     let acknowledged = 0;
     const ackedKinds = new Map<string, number>();
     let unacknowledged = 0;
@@ -113,16 +146,73 @@ describe('crash safety under SIGKILL', () => {
         bucket: 'crash',
         timeout: 10_000,
       });
-      if (cycle === 0) await client.putBucket('crash');
+      const vclient = ossClient({
+        endpoint: `http://localhost:${ossd.port}`,
+        sldEnable: true,
+        accessKeyId: ID,
+        accessKeySecret: SECRET,
+        bucket: 'crashv',
+        timeout: 10_000,
+      });
+      if (cycle === 0) {
+        await client.putBucket('crash');
+        await vclient.putBucket('crashv');
+        await (
+          vclient as unknown as { putBucketVersioning(b: string, s: string): Promise<unknown> }
+        ).putBucketVersioning('crashv', 'Enabled');
+      }
 
       // Verify the state left by the previous kill.
       await verify(client, model, dataDir);
+      await verifyVersions(vclient, vmodel);
 
       // Traffic: workers pick a free key (one op in flight per key) and PUT or DELETE it.
       let stop = false;
       const busy = new Set<string>();
+      const versionedOp = async (key: string) => {
+        const m = vmodel.get(key)!;
+        const dice = Math.random();
+        const known = [...m.versions.keys()];
+        if (dice < 0.15) {
+          await vclient.delete(key);
+          return 'versioned-delete';
+        }
+        if (dice < 0.35 && known.length > 0) {
+          const versionId = known[Math.floor(Math.random() * known.length)];
+          m.pendingDelete = versionId;
+          await vclient.delete(key, { versionId } as OSS.RequestOptions);
+          m.versions.delete(versionId);
+          m.pendingDelete = undefined;
+          return 'version-delete';
+        }
+        const body = randomBytes(randomSize());
+        const r = await vclient.put(key, body);
+        const versionId = (r.res.headers as Record<string, string>)['x-oss-version-id'];
+        assert.ok(versionId && versionId !== 'null');
+        m.versions.set(versionId, state(body));
+        return 'versioned-put';
+      };
       const worker = async () => {
         while (!stop) {
+          if (Math.random() < 0.3) {
+            const free = [...vmodel.keys()].filter((k) => !busy.has(k));
+            if (free.length > 0) {
+              const key = free[Math.floor(Math.random() * free.length)];
+              busy.add(key);
+              try {
+                const kind = await versionedOp(key);
+                acknowledged++;
+                ackedKinds.set(kind, (ackedKinds.get(kind) ?? 0) + 1);
+              } catch (e) {
+                if (process.env.OSSD_CRASH_DEBUG) console.error(key, (e as Error).name, (e as Error).message);
+                unacknowledged++;
+                busy.delete(key);
+                return;
+              }
+              busy.delete(key);
+              continue;
+            }
+          }
           const free = [...model.keys()].filter((k) => !busy.has(k));
           const key = free[Math.floor(Math.random() * free.length)];
           busy.add(key);
@@ -191,13 +281,23 @@ describe('crash safety under SIGKILL', () => {
         bucket: 'crash',
       });
       const inline = await verify(client, model, dataDir);
+      await verifyVersions(
+        ossClient({
+          endpoint: `http://localhost:${ossd.port}`,
+          sldEnable: true,
+          accessKeyId: ID,
+          accessKeySecret: SECRET,
+          bucket: 'crashv',
+        }),
+        vmodel,
+      );
       assert.ok(inline > 0, 'small objects were stored inline (and survived the kills)');
     } finally {
       await ossd.stop();
     }
     assert.ok(acknowledged > KILLS * 5, `enough acknowledged writes to mean something (${acknowledged})`);
     assert.ok(unacknowledged > 0, 'some writes were cut off by a kill');
-    for (const kind of ['put', 'delete', 'append', 'multipart'])
+    for (const kind of ['put', 'delete', 'append', 'multipart', 'versioned-put', 'versioned-delete', 'version-delete'])
       assert.ok((ackedKinds.get(kind) ?? 0) > 0, `${kind} traffic ran: ${JSON.stringify([...ackedKinds])}`);
   });
 });

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { crc64 } from '../../src/storage/crc64.js';
 import { StorageError } from '../../src/storage/errors.js';
 import type { BlobStore, MetadataStore, MultipartUpload, ObjectRecord, PartRecord } from '../../src/storage/types.js';
+import { versioningConformance } from './versioning-conformance.js';
 
 export interface Backend {
   meta: MetadataStore;
@@ -614,5 +615,7 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
         await b.close();
       }
     });
+
+    versioningConformance(open);
   });
 }

@@ -15,8 +15,13 @@ function malformed(message?: string): OssError {
   return new OssError('MalformedXML', message ? { message } : {});
 }
 
-/** Parses `<Delete><Quiet/><Object><Key/>…</Object>…</Delete>` into (quiet, keys). */
-export function parseDeleteRequest(body: string): { quiet: boolean; keys: string[] } {
+/** Parses `<Delete><Quiet/><Object><Key/>[<VersionId/>]</Object>…</Delete>` into (quiet, keys, versions). */
+export function parseDeleteRequest(body: string): {
+  quiet: boolean;
+  keys: string[];
+  /** Per key: the VersionId asked for, or undefined. */
+  versions: (string | undefined)[];
+} {
   const root = parseXml(body).Delete;
   if (root === undefined) throw malformed();
   const quietText = (childText(root, 'Quiet') ?? 'false').trim().toLowerCase();
@@ -31,7 +36,12 @@ export function parseDeleteRequest(body: string): { quiet: boolean; keys: string
     if (key === undefined || key === '') throw malformed('Every Object needs a non-empty Key.');
     return key;
   });
-  return { quiet: quietText === 'true', keys };
+  const versions = objects.map((o) => {
+    const v = childText(o, 'VersionId');
+    if (v === '') throw malformed('A VersionId must not be empty.');
+    return v;
+  });
+  return { quiet: quietText === 'true', keys, versions };
 }
 
 /** POST /b/?delete — DeleteMultipleObjects, quiet or verbose; missing keys count as deleted. */
@@ -42,7 +52,7 @@ export const deleteMultipleObjects: Handler = async (ctx, s) => {
   if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) {
     throw new OssError('InvalidDigest');
   }
-  const { quiet, keys } = parseDeleteRequest(body.toString('utf8'));
+  const { quiet, keys, versions } = parseDeleteRequest(body.toString('utf8'));
   const bucket = ctx.bucketRecord!;
   const owner = ctx.principal?.accountId === bucket.owner;
   if (!owner || (await ctx.requester.access(bucket)).policy !== undefined) {
@@ -60,12 +70,24 @@ export const deleteMultipleObjects: Handler = async (ctx, s) => {
     }
   }
   // Concurrent deletes share group commits.
-  const results = await Promise.all(keys.map((k) => s.meta.deleteObject(bucket.name, k)));
+  const results = await Promise.all(
+    keys.map(async (k, i) => {
+      const versionId = versions[i];
+      if (versionId === undefined) {
+        const r = await s.meta.deleteObject(bucket.name, k);
+        const marker = r.deleteMarker ? { DeleteMarker: true, DeleteMarkerVersionId: r.versionId ?? 'null' } : {};
+        return { released: r.released, xml: { Key: enc(k), ...marker } };
+      }
+      const r = await s.meta.deleteObjectVersion(bucket.name, k, versionId);
+      const marker = r.deleteMarker ? { DeleteMarker: true, DeleteMarkerVersionId: versionId } : {};
+      return { released: r.released, xml: { Key: enc(k), VersionId: versionId, ...marker } };
+    }),
+  );
   await s.blobs.delete(results.flatMap((r) => r.released));
   return xmlResponse(
     renderXml('DeleteResult', {
       EncodingType: ctx.params.get('encoding-type') === 'url' ? 'url' : undefined,
-      Deleted: quiet ? undefined : keys.map((k) => ({ Key: enc(k) })),
+      Deleted: quiet ? undefined : results.map((r) => r.xml),
     }),
   );
 };

@@ -20,6 +20,7 @@ export const getBucketInfo: Handler = async (ctx, s) => {
         DataRedundancyType: b.dataRedundancyType,
         Owner: ownerXml(b.owner),
         AccessControlList: { Grant: b.acl },
+        Versioning: b.versioning,
         BucketPolicy: { LogBucket: logging?.targetBucket ?? '', LogPrefix: logging?.targetPrefix ?? '' },
       },
     }),

@@ -16,6 +16,7 @@ import type { Handler } from '../handler.js';
 import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
+import { writtenVersionHeaders } from '../object/object-version.js';
 import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { type FormFile, PostForm } from './post-form.js';
 import { type PostUpload, preparePostUpload } from './post-upload.js';
@@ -123,11 +124,12 @@ export const postObject: Handler = async (ctx, s) => {
     // Veto mode: the callback decides whether the commit happens (the guard is re-checked inside it).
     const vetoed =
       delivery && (await callbackVetoes(s, bucket.name)) ? await deliverBeforeCommit(s, delivery, headers) : undefined;
-    const { released } = await s.meta.putObject(object, upload.guard);
+    const { released, versionId } = await s.meta.putObject(object, upload.guard);
     uncommitted = undefined;
     await s.blobs.delete(released);
+    Object.assign(headers, writtenVersionHeaders(versionId));
 
-    if (vetoed) return vetoed;
+    if (vetoed) return { ...vetoed, headers: { ...vetoed.headers, ...writtenVersionHeaders(versionId) } };
     if (delivery) return await callbackResponse(s, delivery, headers);
     return successResponse(ctx, s, upload, object, headers);
   } catch (err) {

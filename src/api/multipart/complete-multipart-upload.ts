@@ -9,6 +9,7 @@ import type { Handler } from '../handler.js';
 import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { quoteEtag } from '../object/object-headers.js';
+import { versionHeaders } from '../object/object-version.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
 import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { readSmallBody } from '../read-body.js';
@@ -161,6 +162,7 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
     etag: quoteEtag(object.etag),
     'x-oss-hash-crc64ecma': object.crc64,
     ...serverSideEncryptionHeaders(object.serverSideEncryption),
+    ...versionHeaders(ctx.bucketRecord, object.versionId),
   });
   // Veto mode: the callback runs before the commit; when it fails the upload stays open, untouched.
   let vetoed: OssResponse | undefined;
@@ -172,7 +174,8 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
         }
       : undefined;
   const object = await complete(ctx, s, upload, requested, veto);
-  if (vetoed) return vetoed;
+  if (vetoed)
+    return { ...vetoed, headers: { ...vetoed.headers, ...versionHeaders(ctx.bucketRecord, object.versionId) } };
   const headers = headersOf(object);
   if (callback) {
     return callbackResponse(

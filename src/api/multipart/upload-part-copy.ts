@@ -3,7 +3,12 @@ import { xmlResponse } from '../../http/context.js';
 import { ossXmlDate, renderXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
 import { checkConditions } from '../object/conditions.js';
-import { loadSourceBucket, loadSourceObject, parseCopySource } from '../object/copy-source.js';
+import {
+  copySourceVersionHeaders,
+  loadSourceBucket,
+  loadSourceObject,
+  parseCopySource,
+} from '../object/copy-source.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { openObjectRange } from '../object/read-object.js';
 import { followSymlink } from '../object/resolve-symlink.js';
@@ -63,6 +68,7 @@ export const uploadPartCopy: Handler = async (ctx, s) => {
     return xmlResponse(renderXml('CopyPartResult', { LastModified: ossXmlDate(lastModified), ETag: quoteEtag(etag) }), {
       etag: quoteEtag(etag),
       'x-oss-hash-crc64ecma': written.crc64,
+      ...copySourceVersionHeaders(srcBucket, stored),
     });
   }
 };

@@ -15,6 +15,7 @@ import {
   storageClassFrom,
   tagsFromHeader,
 } from './object-headers.js';
+import { versionHeaders } from './object-version.js';
 import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
 import { storeBody } from './store-body.js';
 
@@ -129,6 +130,7 @@ export const appendObject: Handler = async (ctx, s) => {
       'x-oss-next-append-position': object.size,
       'x-oss-hash-crc64ecma': object.crc64,
       'x-oss-object-type': 'Appendable',
+      ...versionHeaders(ctx.bucketRecord, object.versionId),
       ...serverSideEncryptionHeaders(object.serverSideEncryption),
     },
   };

@@ -5,7 +5,7 @@ import type { ContentHeaders, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
 import { checkConditions } from './conditions.js';
-import { loadSourceBucket, loadSourceObject, parseCopySource } from './copy-source.js';
+import { copySourceVersionHeaders, loadSourceBucket, loadSourceObject, parseCopySource } from './copy-source.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -15,6 +15,7 @@ import {
   storageClassFrom,
   tagsFromHeader,
 } from './object-headers.js';
+import { writtenVersionHeaders } from './object-version.js';
 import { fileAlreadyExists } from './put-object.js';
 import { openObjectRange } from './read-object.js';
 import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
@@ -79,7 +80,8 @@ export const copyObject: Handler = async (ctx, s) => {
   const forbidOverwrite = isTrue(headers['x-oss-forbid-overwrite']);
   // The target's encryption is what this request asks for, whatever the source had (OSS).
   const serverSideEncryption = serverSideEncryptionFrom(headers);
-  const self = source.bucket === dstBucket && source.key === ctx.key;
+  // A copy of an older version onto its key (a restore) copies the bytes like any other copy.
+  const self = source.bucket === dstBucket && source.key === ctx.key && source.versionId === undefined;
 
   const srcBucket = await loadSourceBucket(ctx, s, source.bucket);
   for (let attempt = 1; ; attempt++) {
@@ -111,6 +113,7 @@ export const copyObject: Handler = async (ctx, s) => {
     };
 
     let newBlob: string | undefined;
+    let written: string | undefined;
     if (!self && src.type !== 'Symlink') {
       let stream: Awaited<ReturnType<typeof openObjectRange>>;
       try {
@@ -139,8 +142,9 @@ export const copyObject: Handler = async (ctx, s) => {
       if (self && !sameVersion(existing, src)) throw new SourceChanged();
     };
     try {
-      const { released } = await s.meta.putObject(target, guard);
+      const { released, versionId } = await s.meta.putObject(target, guard);
       await s.blobs.delete(released);
+      written = versionId;
     } catch (err) {
       if (newBlob) await releaseUncommitted(s, [newBlob], err);
       if (err instanceof SourceChanged && attempt < MAX_ATTEMPTS) continue;
@@ -152,6 +156,8 @@ export const copyObject: Handler = async (ctx, s) => {
       etag,
       'x-oss-hash-crc64ecma': target.crc64,
       ...serverSideEncryptionHeaders(serverSideEncryption),
+      ...copySourceVersionHeaders(srcBucket, src),
+      ...writtenVersionHeaders(written),
     });
   }
 };

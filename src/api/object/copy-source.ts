@@ -4,6 +4,7 @@ import type { RequestContext } from '../../http/context.js';
 import { validateBucketName, validateObjectKey } from '../../http/validate.js';
 import type { Services } from '../../services.js';
 import type { BucketRecord, ObjectRecord } from '../../storage/types.js';
+import { missingObject, noSuchVersion } from './object-version.js';
 
 export interface CopySource {
   bucket: string;
@@ -67,12 +68,25 @@ export async function loadSourceObject(
   bucket: BucketRecord,
   source: CopySource,
 ): Promise<ObjectRecord> {
+  if (source.versionId !== undefined) {
+    const v = await s.meta.getObjectVersion(bucket.name, source.key, source.versionId);
+    await authorizeObjectRead(ctx.requester, bucket, source.key, v);
+    if (!v) throw noSuchVersion(source.versionId);
+    if (v.deleteMarker) {
+      throw new OssError('InvalidRequest', {
+        message: 'The source of a copy request may not specifically refer to a delete marker by version id.',
+        headers: { 'x-oss-delete-marker': 'true', 'x-oss-version-id': source.versionId },
+      });
+    }
+    return v;
+  }
   const object = await s.meta.getObject(bucket.name, source.key);
   await authorizeObjectRead(ctx.requester, bucket, source.key, object);
-  if (!object) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: source.key } });
-  // ossd keeps no versions: only the current ("null") version exists.
-  if (source.versionId !== undefined && source.versionId !== 'null') {
-    throw new OssError('NoSuchVersion', { extra: { VersionId: source.versionId } });
-  }
+  if (!object) throw await missingObject(ctx, s, bucket.name, source.key);
   return object;
+}
+
+/** `x-oss-copy-source-version-id` of a copy from a versioned bucket. */
+export function copySourceVersionHeaders(bucket: BucketRecord, source: ObjectRecord): Record<string, string> {
+  return bucket.versioning ? { 'x-oss-copy-source-version-id': source.versionId ?? 'null' } : {};
 }

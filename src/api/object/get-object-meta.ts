@@ -1,10 +1,9 @@
-import { OssError } from '../../errors/oss-error.js';
 import type { Handler } from '../handler.js';
 import { quoteEtag } from './object-headers.js';
+import { loadRequestedObject, versionHeaders } from './object-version.js';
 
 export const getObjectMeta: Handler = async (ctx, s) => {
-  const o = await s.meta.getObject(ctx.bucket!, ctx.key);
-  if (!o) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
+  const o = await loadRequestedObject(ctx, s);
   return {
     status: 200,
     headers: {
@@ -13,6 +12,7 @@ export const getObjectMeta: Handler = async (ctx, s) => {
       'last-modified': new Date(o.lastModified).toUTCString(),
       'x-oss-hash-crc64ecma': o.crc64,
       'x-oss-last-access-time': new Date(o.lastModified).toUTCString(),
+      ...versionHeaders(ctx.bucketRecord, o.versionId),
     },
   };
 };

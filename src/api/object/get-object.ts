@@ -4,6 +4,7 @@ import type { Services } from '../../services.js';
 import type { Handler } from '../handler.js';
 import { checkConditions, parseRange } from './conditions.js';
 import { objectResponseHeaders } from './object-headers.js';
+import { loadVersion, missingObject, requestedVersion, versionHeaders } from './object-version.js';
 import { processObject } from './process-object.js';
 import { objectBody } from './read-object.js';
 import { followSymlink, symlinkLastModified, symlinkResponseHeaders } from './resolve-symlink.js';
@@ -32,13 +33,20 @@ async function styledOrMissing(ctx: RequestContext, s: Services): Promise<OssRes
 }
 
 export const getObject: Handler = async (ctx, s) => {
+  const versionId = requestedVersion(ctx);
   for (let attempt = 0; ; attempt++) {
     const found =
-      attempt === 0 && ctx.objectRead !== undefined
-        ? (ctx.objectRead ?? undefined)
-        : await s.meta.getObjectWithData(ctx.bucket!, ctx.key);
+      versionId !== undefined
+        ? { object: await loadVersion(s, ctx.bucket!, ctx.key, versionId), data: undefined }
+        : attempt === 0 && ctx.objectRead !== undefined
+          ? (ctx.objectRead ?? undefined)
+          : await s.meta.getObjectWithData(ctx.bucket!, ctx.key);
     const stored = found?.object;
-    if (!stored) return styledOrMissing(ctx, s);
+    if (!stored) {
+      const missing = await missingObject(ctx, s, ctx.bucket!, ctx.key);
+      if (missing.headers['x-oss-delete-marker']) throw missing;
+      return styledOrMissing(ctx, s);
+    }
     const o = await followSymlink(s, stored, {
       requester: ctx.requester,
       bucket: ctx.bucketRecord!,
@@ -50,6 +58,7 @@ export const getObject: Handler = async (ctx, s) => {
     const standard = ctx.headers['x-oss-range-behavior'] === 'standard';
     const range = parseRange(ctx.headers.range, o.size, standard);
     const headers = link ? symlinkResponseHeaders(link, o) : objectResponseHeaders(o);
+    Object.assign(headers, versionHeaders(ctx.bucketRecord, stored.versionId));
     for (const [param, header] of OVERRIDES) {
       const v = ctx.params.get(param);
       if (v !== undefined) headers[header] = v;

@@ -3,6 +3,7 @@ import { children, childText, parseXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
 import { readSmallBody } from '../read-body.js';
 import { validateTags } from './object-headers.js';
+import { currentVersion, loadRequestedObject, requestedVersion, versionHeaders } from './object-version.js';
 
 const MAX_TAGGING_XML = 64 * 1024;
 
@@ -28,8 +29,11 @@ export function parseTagging(xml: string): Record<string, string> {
 /** PutObjectTagging: replaces the whole tag set of an existing object. */
 export const putObjectTagging: Handler = async (ctx, s) => {
   const tags = parseTagging((await readSmallBody(ctx, MAX_TAGGING_XML)).toString('utf8'));
-  if (!(await s.meta.updateObject(ctx.bucket!, ctx.key, { tags }))) {
+  const versionId = requestedVersion(ctx);
+  if (!(await s.meta.updateObject(ctx.bucket!, ctx.key, { tags }, versionId))) {
+    // Says why: no such key (or a delete marker), no such version.
+    await loadRequestedObject(ctx, s);
     throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
   }
-  return { status: 200 };
+  return { status: 200, headers: versionHeaders(ctx.bucketRecord, versionId ?? (await currentVersion(ctx, s))) };
 };

@@ -17,6 +17,7 @@ import {
   storageClassFrom,
   tagsFromHeader,
 } from './object-headers.js';
+import { writtenVersionHeaders } from './object-version.js';
 import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
 import { storeBody } from './store-body.js';
 
@@ -69,6 +70,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
   };
   // Rendered and signed while the commit below runs; delivered only once it has succeeded.
+  let written: string | undefined;
   const delivery =
     callback && prepareDelivery(s, callback, uploadVariables(ctx, object, 'PutObject', stored.imageInfo));
   const responseHeaders = {
@@ -82,13 +84,15 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
   try {
     if (delivery && (await callbackVetoes(s, bucket))) vetoed = await deliverBeforeCommit(s, delivery, responseHeaders);
     const inline = stored.data && { blob: stored.blob, data: stored.data };
-    const { released } = await s.meta.putObject(object, guard, inline);
+    const { released, versionId } = await s.meta.putObject(object, guard, inline);
     await s.blobs.delete(released);
+    written = versionId;
   } catch (err) {
     await releaseUncommitted(s, [stored.blob], err);
     throw err;
   }
-  if (vetoed) return vetoed;
+  if (vetoed) return { ...vetoed, headers: { ...vetoed.headers, ...writtenVersionHeaders(written) } };
+  Object.assign(responseHeaders, writtenVersionHeaders(written));
   if (delivery) return callbackResponse(s, delivery, responseHeaders);
   return { status: 200, headers: responseHeaders };
 };

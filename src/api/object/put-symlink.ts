@@ -11,6 +11,7 @@ import {
   storageClassFrom,
   tagsFromHeader,
 } from './object-headers.js';
+import { writtenVersionHeaders } from './object-version.js';
 import { forbidOverwriteGuard } from './put-object.js';
 
 /** CRC-64 of no bytes. */
@@ -66,7 +67,7 @@ export const putSymlink: Handler = async (ctx, s) => {
     segments: [],
     symlinkTarget: target,
   };
-  const { released } = await s.meta.putObject(object, forbidOverwriteGuard(ctx));
+  const { released, versionId } = await s.meta.putObject(object, forbidOverwriteGuard(ctx));
   await s.blobs.delete(released);
-  return { status: 200, headers: { etag: quoteEtag(object.etag) } };
+  return { status: 200, headers: { etag: quoteEtag(object.etag), ...writtenVersionHeaders(versionId) } };
 };

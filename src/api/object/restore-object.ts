@@ -1,5 +1,6 @@
 import { OssError } from '../../errors/oss-error.js';
 import type { Handler } from '../handler.js';
+import { loadRequestedObject } from './object-version.js';
 
 const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
 
@@ -9,8 +10,8 @@ const ARCHIVE_CLASSES = new Set(['Archive', 'ColdArchive', 'DeepColdArchive']);
  * ossd does not run, so it answers NotImplemented.
  */
 export const restoreObject: Handler = async (ctx, s) => {
-  const o = await s.meta.getObject(ctx.bucket!, ctx.key);
-  if (!o) throw new OssError('NoSuchKey', { ec: '0026-00000001', extra: { Key: ctx.key } });
+  // The current object, or with `?versionId=` that version.
+  const o = await loadRequestedObject(ctx, s);
   if (!ARCHIVE_CLASSES.has(o.storageClass)) {
     throw new OssError('OperationNotSupported', { extra: { Key: ctx.key } });
   }

@@ -18,10 +18,28 @@ import {
   isInlineBlob,
   type ListObjectsQuery,
   type ListObjectsResult,
+  type ListVersionsQuery,
+  type ListVersionsResult,
   type MetadataStore,
   type ObjectRecord,
+  type ObjectVersion,
   type Released,
+  type VersionCursor,
+  type VersioningStatus,
 } from '../types.js';
+import {
+  ANY_VERSION,
+  deleteVersion,
+  deleteVersioned,
+  getVersion,
+  listLoneMarkers,
+  listNoncurrent,
+  listVersions,
+  putVersioned,
+  updateVersion,
+  VERSIONING_OF,
+  type VersionOp,
+} from '../versions.js';
 import { GroupCommitter } from './group-commit.js';
 import { prefixSuccessor } from './key-order.js';
 import { SqliteMultipartStore } from './multipart-store.js';
@@ -162,9 +180,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return rows.map(toBucket);
   }
 
-  async updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors'>>): Promise<void> {
+  async updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors' | 'versioning'>>): Promise<void> {
     await this.write(() => {
       this.buckets.clear();
+      if (patch.versioning !== undefined)
+        this.stmt('UPDATE buckets SET versioning = ? WHERE name = ?').run(patch.versioning, name);
       if (patch.acl !== undefined) this.stmt('UPDATE buckets SET acl = ? WHERE name = ?').run(patch.acl, name);
       if ('cors' in patch) this.stmt('UPDATE buckets SET cors = ? WHERE name = ?').run(patch.cors ?? null, name);
     });
@@ -175,6 +195,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.buckets.clear();
       if (!this.stmt('SELECT 1 FROM buckets WHERE name = ?').get(name)) return 'missing';
       if (this.stmt('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
+      if (this.stmt(ANY_VERSION).get(name)) return 'not-empty';
       if (this.stmt('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
       this.stmt('DELETE FROM buckets WHERE name = ?').run(name);
       this.stmt('DELETE FROM bucket_config WHERE bucket = ?').run(name);
@@ -262,11 +283,35 @@ export class SqliteMetadataStore implements MetadataStore {
     return files;
   }
 
-  putObjectSync(o: ObjectRecord, inline?: InlineBlob): Released {
+  /** Runs a versioning operation (storage/versions.ts) synchronously: inside a write, or as a read. */
+  runSync<T>(op: VersionOp<T>): T {
+    let step = op.next([]);
+    while (!step.done) {
+      const st = this.stmt(step.value.sql);
+      const params = step.value.params;
+      let rows: unknown[] = [];
+      if (st.reader) rows = st.all(...params);
+      else st.run(...params);
+      step = op.next(rows);
+    }
+    return step.value;
+  }
+
+  /** The bucket's versioning status as committed (read inside a write, so it orders with the write). */
+  versioningSync(bucket: string): VersioningStatus | undefined {
+    const v = this.stmt(VERSIONING_OF).pluck().get(bucket) as string | null | undefined;
+    return v === 'Enabled' || v === 'Suspended' ? v : undefined;
+  }
+
+  putObjectSync(o: ObjectRecord, inline?: InlineBlob, options: { append?: boolean } = {}): Released {
+    const status = this.versioningSync(o.bucket);
+    if (status) return this.runSync(putVersioned('sqlite', o, status, { ...options, inline }));
+    // A bucket never versioned has only null versions (a record copied from elsewhere may carry an id).
+    o.versionId = undefined;
     const old = this.getObjectSync(o.bucket, o.key);
     if (inline) this.stmt('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(inline.blob, inline.data);
     this.stmt(
-      `INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_COLUMNS.replace(/[a-z0-9_]+/g, '?')})`,
     ).run(...objectParams(o));
     for (const seg of o.segments) {
       if (!isInlineBlob(seg.blob)) this.stmt('INSERT OR IGNORE INTO blob_refs (blob) VALUES (?)').run(seg.blob);
@@ -295,9 +340,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return r?.data;
   }
 
-  async deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }> {
+  async deleteObject(
+    bucket: string,
+    key: string,
+    guard?: (existing: ObjectRecord) => boolean,
+  ): Promise<Released & { existed: boolean; deleteMarker?: boolean }> {
     return this.write(() => {
       const old = this.getObjectSync(bucket, key);
+      if (guard && (!old || !guard(old))) return { released: [], existed: false };
+      const status = this.versioningSync(bucket);
+      if (status) return this.runSync(deleteVersioned('sqlite', bucket, key, status));
       if (!old) return { released: [], existed: false };
       this.stmt('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
       return { released: this.releaseSync(old.segments.map((s) => s.blob)), existed: true };
@@ -307,10 +359,18 @@ export class SqliteMetadataStore implements MetadataStore {
   async updateObject(
     bucket: string,
     key: string,
-    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta' | 'storageClass'>>,
+    versionId?: string,
   ): Promise<boolean> {
     return this.write(() => {
+      if (versionId !== undefined) return this.runSync(updateVersion(bucket, key, patch, versionId));
       let changes = 0;
+      if (patch.storageClass !== undefined)
+        changes += this.stmt('UPDATE objects SET storage_class = ? WHERE bucket = ? AND key = ?').run(
+          patch.storageClass,
+          bucket,
+          key,
+        ).changes;
       if (patch.acl !== undefined)
         changes += this.stmt('UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?').run(
           patch.acl,
@@ -378,6 +438,37 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       if (seen === 0) return { objects, commonPrefixes, isTruncated: false };
     }
+  }
+
+  async getObjectVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
+    return this.runSync(getVersion(bucket, key, versionId));
+  }
+
+  async deleteObjectVersion(
+    bucket: string,
+    key: string,
+    versionId: string,
+  ): Promise<Released & { found: boolean; deleteMarker: boolean }> {
+    return this.write(() => this.runSync(deleteVersion('sqlite', bucket, key, versionId)));
+  }
+
+  async listObjectVersions(bucket: string, q: ListVersionsQuery): Promise<ListVersionsResult> {
+    // One read transaction: the merged scan of both tables sees one snapshot.
+    return this.db.transaction(() => this.runSync(listVersions(bucket, q)))();
+  }
+
+  async listNoncurrentVersions(
+    bucket: string,
+    q: { prefix: string; after?: VersionCursor; limit: number },
+  ): Promise<{ versions: ObjectVersion[]; next?: VersionCursor }> {
+    return this.runSync(listNoncurrent(bucket, q));
+  }
+
+  async listExpiredDeleteMarkers(
+    bucket: string,
+    q: { prefix: string; after?: string; limit: number },
+  ): Promise<{ markers: ObjectVersion[]; next?: string }> {
+    return this.runSync(listLoneMarkers(bucket, q));
   }
 
   async referencedAmong(blobs: string[]): Promise<Set<string>> {

@@ -16,7 +16,7 @@ export interface MultipartHost {
   readonly db: Database.Database;
   write<T>(fn: () => T): Promise<T>;
   getObjectSync(bucket: string, key: string): ObjectRecord | undefined;
-  putObjectSync(o: ObjectRecord): Released;
+  putObjectSync(o: ObjectRecord, inline?: undefined, options?: { append?: boolean }): Released;
 }
 
 const HIGH = '\u{10ffff}';
@@ -102,8 +102,8 @@ export class SqliteMultipartStore implements MultipartStore {
       if (guard) guard(this.host.getObjectSync(object.bucket, object.key));
       const usedBlobs = new Set(used.map((p) => p.blob));
       const unused = this.dropUploadSync(uploadId).filter((b) => !usedBlobs.has(b));
-      const { released } = this.host.putObjectSync(object);
-      return { released: [...released, ...unused] };
+      const { released, versionId } = this.host.putObjectSync(object);
+      return { released: [...released, ...unused], ...(versionId === undefined ? {} : { versionId }) };
     });
   }
 
@@ -197,7 +197,7 @@ export class SqliteMultipartStore implements MultipartStore {
   ): Promise<Released & { object: ObjectRecord }> {
     return this.host.write(() => {
       const object = build(this.host.getObjectSync(bucket, key));
-      return { ...this.host.putObjectSync(object), object };
+      return { ...this.host.putObjectSync(object, undefined, { append: true }), object };
     });
   }
 }

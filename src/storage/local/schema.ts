@@ -94,4 +94,40 @@ export function migrate(db: Database.Database): void {
       db.pragma('user_version = 1');
     })();
   }
+  if ((db.pragma('user_version', { simple: true }) as number) < 2) {
+    // Versioning: a bucket's status, the current object's version id (NULL = the null version), and the
+    // noncurrent versions and delete markers of versioned buckets (storage/versions.ts). Idempotent.
+    db.transaction(() => {
+      const has = (table: string, column: string) =>
+        (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
+      if (!has('buckets', 'versioning')) db.exec('ALTER TABLE buckets ADD COLUMN versioning TEXT');
+      if (!has('objects', 'version_id')) db.exec('ALTER TABLE objects ADD COLUMN version_id TEXT');
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS object_versions (
+          seq INTEGER PRIMARY KEY,
+          bucket TEXT NOT NULL,
+          key TEXT NOT NULL,
+          type TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          etag TEXT NOT NULL,
+          crc64 TEXT NOT NULL,
+          content_md5 TEXT,
+          last_modified INTEGER NOT NULL,
+          acl TEXT NOT NULL,
+          storage_class TEXT NOT NULL,
+          headers TEXT NOT NULL,
+          meta TEXT NOT NULL,
+          tags TEXT NOT NULL,
+          segments TEXT NOT NULL,
+          symlink_target TEXT,
+          version_id TEXT NOT NULL,
+          is_delete_marker INTEGER NOT NULL,
+          noncurrent_since INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS object_versions_by_key ON object_versions (bucket, key, seq DESC);
+        CREATE UNIQUE INDEX IF NOT EXISTS object_versions_by_id ON object_versions (bucket, key, version_id);
+      `);
+      db.pragma('user_version = 2');
+    })();
+  }
 }

@@ -15,14 +15,29 @@ import {
   isInlineBlob,
   type ListObjectsQuery,
   type ListObjectsResult,
+  type ListVersionsQuery,
+  type ListVersionsResult,
   type MetadataStore,
   type ObjectRecord,
+  type ObjectVersion,
   type Released,
+  type VersionCursor,
 } from '../types.js';
+import {
+  ANY_VERSION,
+  deleteVersion,
+  deleteVersioned,
+  getVersion,
+  listLoneMarkers,
+  listNoncurrent,
+  listVersions,
+  putVersioned,
+  updateVersion,
+} from '../versions.js';
 import { listObjectsPage } from './list-objects.js';
 import { PostgresMultipartStore } from './multipart-store.js';
-import { lockKey, readObject, release, writeObject } from './object-writes.js';
-import { type PgPool, translate } from './pool.js';
+import { lockKey, lockKeyVersioning, readObject, release, runVersionOp, writeObject } from './object-writes.js';
+import { type PgPool, type Tx, translate } from './pool.js';
 
 /** Advisory lock keys of runExclusive jobs live in their own space (the first argument of the two-key form). */
 const JOB_LOCK_SPACE = 0x6f737364; // "ossd"
@@ -101,9 +116,13 @@ export class PostgresMetadataStore implements MetadataStore {
     return rows.map(toBucket);
   }
 
-  async updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors'>>): Promise<void> {
+  async updateBucket(name: string, patch: Partial<Pick<BucketRecord, 'acl' | 'cors' | 'versioning'>>): Promise<void> {
     const sets: string[] = [];
     const params: unknown[] = [name];
+    if (patch.versioning !== undefined) {
+      params.push(patch.versioning);
+      sets.push(`versioning = $${params.length}`);
+    }
     if (patch.acl !== undefined) {
       params.push(patch.acl);
       sets.push(`acl = $${params.length}`);
@@ -119,6 +138,7 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.pool.tx(async (tx) => {
       if (!(await tx.q('SELECT 1 FROM buckets WHERE name = $1 FOR UPDATE', [name])).length) return 'missing' as const;
       if ((await tx.q('SELECT 1 FROM objects WHERE bucket = $1 LIMIT 1', [name])).length) return 'not-empty' as const;
+      if ((await tx.q(ANY_VERSION.replace('?', '$1'), [name])).length) return 'not-empty' as const;
       if ((await tx.q('SELECT 1 FROM uploads WHERE bucket = $1 LIMIT 1', [name])).length) return 'not-empty' as const;
       await tx.run('DELETE FROM buckets WHERE name = $1', [name]);
       await tx.run('DELETE FROM bucket_config WHERE bucket = $1', [name]);
@@ -197,9 +217,10 @@ export class PostgresMetadataStore implements MetadataStore {
     inline?: InlineBlob,
   ): Promise<Released> {
     return this.pool.tx(async (tx) => {
-      await lockKey(tx, o.bucket, o.key);
+      const status = await lockKeyVersioning(tx, o.bucket, o.key);
       const old = await readObject(tx, o.bucket, o.key);
       if (guard) guard(old);
+      if (status) return runVersionOp(tx, putVersioned('pg', o, status, { inline }));
       return writeObject(tx, o, old, inline);
     });
   }
@@ -213,10 +234,16 @@ export class PostgresMetadataStore implements MetadataStore {
     return r?.data;
   }
 
-  async deleteObject(bucket: string, key: string): Promise<Released & { existed: boolean }> {
+  async deleteObject(
+    bucket: string,
+    key: string,
+    guard?: (existing: ObjectRecord) => boolean,
+  ): Promise<Released & { existed: boolean; deleteMarker?: boolean }> {
     return this.pool.tx(async (tx) => {
-      await lockKey(tx, bucket, key);
+      const status = await lockKeyVersioning(tx, bucket, key);
       const old = await readObject(tx, bucket, key);
+      if (guard && (!old || !guard(old))) return { released: [], existed: false };
+      if (status) return runVersionOp(tx, deleteVersioned('pg', bucket, key, status));
       if (!old) return { released: [], existed: false };
       await tx.run('DELETE FROM objects WHERE bucket = $1 AND key = $2', [bucket, key]);
       return {
@@ -232,8 +259,15 @@ export class PostgresMetadataStore implements MetadataStore {
   async updateObject(
     bucket: string,
     key: string,
-    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta'>>,
+    patch: Partial<Pick<ObjectRecord, 'acl' | 'tags' | 'meta' | 'storageClass'>>,
+    versionId?: string,
   ): Promise<boolean> {
+    if (versionId !== undefined) {
+      return this.pool.tx(async (tx) => {
+        await lockKey(tx, bucket, key);
+        return runVersionOp(tx, updateVersion(bucket, key, patch, versionId));
+      });
+    }
     const sets: string[] = [];
     const params: unknown[] = [bucket, key];
     const set = (column: string, value: unknown) => {
@@ -243,6 +277,7 @@ export class PostgresMetadataStore implements MetadataStore {
     if (patch.acl !== undefined) set('acl', patch.acl);
     if (patch.tags !== undefined) set('tags', JSON.stringify(patch.tags));
     if (patch.meta !== undefined) set('meta', JSON.stringify(patch.meta));
+    if (patch.storageClass !== undefined) set('storage_class', patch.storageClass);
     if (!sets.length) return false;
     // One statement: its row lock orders it with a concurrent overwrite of the same key.
     const rows = await this.pool.query(
@@ -254,6 +289,47 @@ export class PostgresMetadataStore implements MetadataStore {
 
   listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult> {
     return listObjectsPage(this.pool, bucket, q);
+  }
+
+  async getObjectVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
+    return this.readTx((tx) => runVersionOp(tx, getVersion(bucket, key, versionId)));
+  }
+
+  async deleteObjectVersion(
+    bucket: string,
+    key: string,
+    versionId: string,
+  ): Promise<Released & { found: boolean; deleteMarker: boolean }> {
+    return this.pool.tx(async (tx) => {
+      await lockKey(tx, bucket, key);
+      return runVersionOp(tx, deleteVersion('pg', bucket, key, versionId));
+    });
+  }
+
+  async listObjectVersions(bucket: string, q: ListVersionsQuery): Promise<ListVersionsResult> {
+    return this.readTx((tx) => runVersionOp(tx, listVersions(bucket, q)));
+  }
+
+  async listNoncurrentVersions(
+    bucket: string,
+    q: { prefix: string; after?: VersionCursor; limit: number },
+  ): Promise<{ versions: ObjectVersion[]; next?: VersionCursor }> {
+    return this.readTx((tx) => runVersionOp(tx, listNoncurrent(bucket, q)));
+  }
+
+  async listExpiredDeleteMarkers(
+    bucket: string,
+    q: { prefix: string; after?: string; limit: number },
+  ): Promise<{ markers: ObjectVersion[]; next?: string }> {
+    return this.readTx((tx) => runVersionOp(tx, listLoneMarkers(bucket, q)));
+  }
+
+  /** Several reads that see one snapshot (REPEATABLE READ, read only). */
+  private readTx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.pool.tx(async (tx) => {
+      await tx.q('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return fn(tx);
+    });
   }
 
   async referencedAmong(blobs: string[]): Promise<Set<string>> {

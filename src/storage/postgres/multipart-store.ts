@@ -15,7 +15,8 @@ import type {
   PartRecord,
   Released,
 } from '../types.js';
-import { lockKey, readObject, writeObject } from './object-writes.js';
+import { putVersioned } from '../versions.js';
+import { lockKeyVersioning, readObject, runVersionOp, writeObject } from './object-writes.js';
 import type { PgPool, Tx } from './pool.js';
 
 /** Sorts after every upload id (ids are hex): `(key, HIGH)` means "after every upload of key". */
@@ -108,13 +109,15 @@ export class PostgresMultipartStore implements MultipartStore {
       );
       // A part re-uploaded after the caller read it: its ETag/CRC no longer describe the object built.
       for (const p of used) if (current.get(p.partNumber) !== p.blob) return 'parts-changed' as const;
-      await lockKey(tx, object.bucket, object.key);
+      const status = await lockKeyVersioning(tx, object.bucket, object.key);
       const old = await readObject(tx, object.bucket, object.key);
       if (guard) guard(old);
       const usedBlobs = new Set(used.map((p) => p.blob));
       const unused = (await dropUploads(tx, [uploadId])).filter((b) => !usedBlobs.has(b));
-      const { released } = await writeObject(tx, object, old);
-      return { released: [...released, ...unused] };
+      const { released, versionId } = status
+        ? await runVersionOp(tx, putVersioned('pg', object, status))
+        : await writeObject(tx, object, old);
+      return { released: [...released, ...unused], ...(versionId === undefined ? {} : { versionId }) };
     });
   }
 
@@ -213,9 +216,10 @@ export class PostgresMultipartStore implements MultipartStore {
     build: (existing: ObjectRecord | undefined) => ObjectRecord,
   ): Promise<Released & { object: ObjectRecord }> {
     return this.pool.tx(async (tx) => {
-      await lockKey(tx, bucket, key);
+      const status = await lockKeyVersioning(tx, bucket, key);
       const old = await readObject(tx, bucket, key);
       const object = build(old);
+      if (status) return { ...(await runVersionOp(tx, putVersioned('pg', object, status, { append: true }))), object };
       return { ...(await writeObject(tx, object, old)), object };
     });
   }

@@ -9,13 +9,36 @@
  */
 
 import { OBJECT_COLUMNS, type ObjectRow, objectParams, toObject } from '../rows.js';
-import { type InlineBlob, isInlineBlob, type ObjectRecord, type Released } from '../types.js';
+import { type InlineBlob, isInlineBlob, type ObjectRecord, type Released, type VersioningStatus } from '../types.js';
+import { pgPlaceholders, type VersionOp } from '../versions.js';
 import type { Tx } from './pool.js';
 
 /** Waits for, then holds until commit, the write lock of one object key. */
 export async function lockKey(tx: Tx, bucket: string, key: string): Promise<void> {
   // A bucket name has no '/', so bucket + '/' + key names one object.
   await tx.q('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${bucket}/${key}`]);
+}
+
+/**
+ * lockKey, and the bucket's versioning status read in the same round trip (the status is not under the
+ * key lock: a write racing PutBucketVersioning may see either status, as on OSS).
+ */
+export async function lockKeyVersioning(tx: Tx, bucket: string, key: string): Promise<VersioningStatus | undefined> {
+  const [r] = await tx.q<{ versioning: string | null }>(
+    'SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), (SELECT versioning FROM buckets WHERE name = $2) AS versioning',
+    [`${bucket}/${key}`, bucket],
+  );
+  return r?.versioning === 'Enabled' || r?.versioning === 'Suspended' ? r.versioning : undefined;
+}
+
+/** Runs a versioning operation (storage/versions.ts) statement by statement in `tx`. */
+export async function runVersionOp<T>(tx: Tx, op: VersionOp<T>): Promise<T> {
+  let step = op.next([]);
+  while (!step.done) {
+    const rows = await tx.q<Record<string, unknown>>(pgPlaceholders(step.value.sql), step.value.params);
+    step = op.next(rows);
+  }
+  return step.value;
 }
 
 export async function readObject(tx: Tx, bucket: string, key: string): Promise<ObjectRecord | undefined> {
@@ -53,6 +76,8 @@ export async function writeObject(
   old: ObjectRecord | undefined,
   inline?: InlineBlob,
 ): Promise<Released> {
+  // A bucket never versioned has only null versions (a record copied from elsewhere may carry an id).
+  o.versionId = undefined;
   if (inline) await tx.run('INSERT INTO inline_blobs (id, data) VALUES ($1, $2)', [inline.blob, inline.data]);
   await tx.run(
     `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${PLACEHOLDERS})

@@ -134,6 +134,39 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE callback_deliveries ADD COLUMN truncated text;
     `,
   },
+  {
+    version: 3,
+    name: 'object versioning',
+    sql: `
+      ALTER TABLE buckets ADD COLUMN versioning text;
+      -- NULL = the null version.
+      ALTER TABLE objects ADD COLUMN version_id text COLLATE "C";
+      -- Noncurrent versions and delete markers; seq orders a key's versions (newest = highest).
+      CREATE TABLE object_versions (
+        seq bigserial PRIMARY KEY,
+        bucket text COLLATE "C" NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        type text NOT NULL,
+        size bigint NOT NULL,
+        etag text NOT NULL,
+        crc64 text NOT NULL,
+        content_md5 text,
+        last_modified bigint NOT NULL,
+        acl text NOT NULL,
+        storage_class text NOT NULL,
+        headers text NOT NULL,
+        meta text NOT NULL,
+        tags text NOT NULL,
+        segments text NOT NULL,
+        symlink_target text,
+        version_id text COLLATE "C" NOT NULL,
+        is_delete_marker smallint NOT NULL,
+        noncurrent_since bigint
+      );
+      CREATE INDEX object_versions_by_key ON object_versions (bucket, key, seq DESC);
+      CREATE UNIQUE INDEX object_versions_by_id ON object_versions (bucket, key, version_id);
+    `,
+  },
 ];
 
 /** Advisory lock key held (per transaction) while migrating: "ossd" + "schm". */
