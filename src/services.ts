@@ -4,6 +4,7 @@ import type { CallbackService } from './callback/service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
+import type { Keyring } from './storage/encryption.js';
 import type { BlobStore, MetadataStore } from './storage/types.js';
 
 /** What request handlers may use. Built once in main.ts. */
@@ -11,6 +12,8 @@ export interface Services {
   config: Config;
   meta: MetadataStore;
   blobs: BlobStore;
+  /** Keys that encrypt object bytes at rest (server-side encryption). */
+  keyring: Keyring;
   /** Where metadata and bytes live (credentials removed), for /-/health and logs. */
   backends: { metadata: string; blobs: string };
   logger: Logger;

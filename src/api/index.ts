@@ -2,10 +2,12 @@ import { preflight } from '../http/cors.js';
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
+import { deleteBucketEncryption } from './bucket/delete-bucket-encryption.js';
 import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
 import { deleteStyle } from './bucket/delete-style.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
+import { getBucketEncryption } from './bucket/get-bucket-encryption.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
@@ -17,6 +19,7 @@ import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
+import { putBucketEncryption } from './bucket/put-bucket-encryption.js';
 import { putStyle } from './bucket/put-style.js';
 import type { Handler } from './handler.js';
 import { abortMultipartUpload } from './multipart/abort-multipart-upload.js';
@@ -82,6 +85,9 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PostObject: postObject,
   PutBucketCors: putBucketCors,
   GetBucketCors: getBucketCors,
+  PutBucketEncryption: putBucketEncryption,
+  GetBucketEncryption: getBucketEncryption,
+  DeleteBucketEncryption: deleteBucketEncryption,
   DeleteBucketCors: deleteBucketCors,
   PutStyle: putStyle,
   GetStyle: getStyle,

@@ -32,6 +32,7 @@ const GROUPS: [string, (flag: string) => boolean][] = [
         'multipart-max-age-hours',
       ].includes(f),
   ],
+  ['Encryption at rest', (f) => f.startsWith('encryption-')],
   ['Callbacks', (f) => f.startsWith('callback-')],
   ['Image processing', (f) => f.startsWith('image-')],
   ['Logging', () => true],
@@ -121,6 +122,13 @@ Credentials:
 ${wrap(
   'OSSD_ROOT_ACCESS_KEY_ID / OSSD_ROOT_ACCESS_KEY_SECRET set the root access key; otherwise one is ' +
     'generated on first start, stored in the data directory, and its secret printed once.',
+  2,
+)}
+${wrap(
+  'OSSD_ENCRYPTION_KEY (or --encryption-key-file) holds the keys that encrypt AES256/KMS/SM4 objects: ' +
+    '`ID:BASE64` entries (32-byte keys, e.g. `openssl rand -base64 32`), first = primary for new writes, ' +
+    'the others stay readable. Without one, ossd generates a key and keeps it in the metadata store (a ' +
+    'warning at start); see docs/operations.md "Encryption at rest".',
   2,
 )}
 

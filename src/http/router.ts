@@ -26,7 +26,6 @@ const UNSUPPORTED_BUCKET = [
   'policy',
   'versioning',
   'versions',
-  'encryption',
   'inventory',
   'worm',
   'replication',
@@ -114,6 +113,7 @@ export function resolveOperation(
         if (has('bucketInfo')) return 'GetBucketInfo';
         if (has('stat')) return 'GetBucketStat';
         if (has('cors')) return 'GetBucketCors';
+        if (has('encryption')) return 'GetBucketEncryption';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         unsupported(query, UNSUPPORTED_BUCKET);
@@ -121,11 +121,13 @@ export function resolveOperation(
       case 'PUT':
         if (has('acl')) return 'PutBucketAcl';
         if (has('cors')) return 'PutBucketCors';
+        if (has('encryption')) return 'PutBucketEncryption';
         if (has('style')) return 'PutStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'PutBucket';
       case 'DELETE':
         if (has('cors')) return 'DeleteBucketCors';
+        if (has('encryption')) return 'DeleteBucketEncryption';
         if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';

@@ -57,7 +57,7 @@ async function readAll(s: Services, o: ObjectRecord, pool?: SourcePool): Promise
   // joined with Buffer.concat costs a second copy of the whole source (~5 ms for 4 MB on a busy host).
   const seg = o.segments.length === 1 ? o.segments[0] : undefined;
   const none = () => {};
-  if (seg && seg.size === o.size && !isInlineBlob(seg.blob) && pool && s.blobs.readInto) {
+  if (seg && seg.size === o.size && !isInlineBlob(seg.blob) && !seg.sseKey && pool && s.blobs.readInto) {
     const lease = pool.lease(o.size);
     try {
       await s.blobs.readInto(seg.blob, 0, lease.bytes);
@@ -67,7 +67,7 @@ async function readAll(s: Services, o: ObjectRecord, pool?: SourcePool): Promise
     }
     return lease;
   }
-  if (seg && seg.size === o.size) return { bytes: await readPiece(s, seg.blob, 0, o.size - 1), release: none };
+  if (seg && seg.size === o.size) return { bytes: await readPiece(s, seg, 0, o.size - 1), release: none };
   const body = await objectBody(s, o, 0, o.size - 1);
   if (Buffer.isBuffer(body)) return { bytes: body, release: none };
   const chunks: Buffer[] = [];

@@ -52,6 +52,8 @@ export interface Segment {
   size: number;
   /** CRC64 of this segment, decimal. */
   crc64: string;
+  /** Id of the keyring key the blob's bytes are encrypted with (AES-256-CTR, IV from the blob id); absent: plain. */
+  sseKey?: string;
 }
 
 /** Content headers stored with the object and sent back on GET/HEAD. */
@@ -118,7 +120,10 @@ export interface MultipartUpload {
   key: string;
   initiated: number;
   /** Object attributes captured at Initiate. */
-  template: Omit<ObjectRecord, 'size' | 'etag' | 'crc64' | 'lastModified' | 'segments' | 'type' | 'bucket' | 'key'>;
+  template: Omit<ObjectRecord, 'size' | 'etag' | 'crc64' | 'lastModified' | 'segments' | 'type' | 'bucket' | 'key'> & {
+    /** Keyring key id every part of this upload is encrypted with (chosen at Initiate); absent: plain parts. */
+    sseKey?: string;
+  };
 }
 
 export interface PartRecord {
@@ -279,6 +284,8 @@ export interface BlobWriteOptions {
   maxBytes: number;
   /** Called with every chunk as it streams (e.g. the image sniffer). */
   onChunk?: (chunk: Buffer) => void;
+  /** Store under this new id (32 random hex digits, e.g. because an encryption IV derives from it). */
+  blob?: string;
 }
 
 export interface BlobStore {

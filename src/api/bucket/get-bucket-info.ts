@@ -2,10 +2,12 @@ import { xmlResponse } from '../../http/context.js';
 import { ossXmlDate, renderXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
 import { ownerXml } from '../owner.js';
+import { bucketEncryption, encryptionRuleXml } from './bucket-encryption.js';
 
 /** GET /b/?bucketInfo — ali-oss returns `BucketInfo.Bucket` raw. */
-export const getBucketInfo: Handler = async (ctx) => {
+export const getBucketInfo: Handler = async (ctx, s) => {
   const b = ctx.bucketRecord!;
+  const encryption = await bucketEncryption(s.meta, b.name);
   return xmlResponse(
     renderXml('BucketInfo', {
       Bucket: {
@@ -18,6 +20,7 @@ export const getBucketInfo: Handler = async (ctx) => {
         DataRedundancyType: b.dataRedundancyType,
         Owner: ownerXml(b.owner),
         AccessControlList: { Grant: b.acl },
+        ServerSideEncryptionRule: encryption ? encryptionRuleXml(encryption) : { SSEAlgorithm: 'None' },
       },
     }),
   );

@@ -55,7 +55,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
-    const blob = randomBytes(16).toString('hex');
+    const blob = options.blob ?? randomBytes(16).toString('hex');
     const file = this.pathOf(blob);
     this.writing.add(blob);
     const hasher = createBodyHasher();
