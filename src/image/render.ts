@@ -141,7 +141,9 @@ export async function renderImage(s: Services, req: RenderRequest): Promise<Rend
     canonical,
     ...[...marks.entries()].map(([k, o]) => `${k}\n${o.etag}`),
   ]);
-  const hit = await svc.cache.get(key);
+  // Processed images of encrypted objects are not kept on disk: the cache would hold them unencrypted.
+  const cacheable = ![req.object, ...marks.values()].some((o) => o.segments.some((seg) => seg.sseKey));
+  const hit = cacheable ? await svc.cache.get(key) : undefined;
   if (hit) return hit;
   const running = svc.inFlight.get(key);
   if (running) return running;
@@ -167,7 +169,7 @@ export async function renderImage(s: Services, req: RenderRequest): Promise<Rend
     })
     // The cache write decodes nothing: outside the gate, so the next image starts meanwhile.
     .then(async (rendered) => {
-      await svc.cache.put(key, rendered);
+      if (cacheable) await svc.cache.put(key, rendered);
       return rendered;
     })
     .catch((err: unknown) => {
