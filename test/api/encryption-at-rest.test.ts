@@ -12,6 +12,7 @@ import type { Segment } from '../../src/storage/types.js';
 import { png } from '../helpers/images.js';
 import { rejectsWith } from '../helpers/oss-assert.js';
 import { ONE_NODE_ONLY, ROOT_ID, ROOT_SECRET, startTestServer, type TestServer } from '../helpers/start-server.js';
+import { buildForm, policyOf, postForm, v1Fields } from '../post-object/post-helpers.js';
 
 const MARKER = 'PLAINTEXT-MARKER-';
 const SSE = 'x-oss-server-side-encryption';
@@ -259,6 +260,31 @@ describe('Bucket encryption (Put/Get/DeleteBucketEncryption) and AES256 encrypti
     assert.deepEqual((await client.get('log.txt')).content, whole);
     const r = await client.get('log.txt', { headers: { Range: 'bytes=4990-5010' } });
     assert.deepEqual(r.content, whole.subarray(4990, 5011));
+  });
+
+  it('PostObject and ProcessObjectSave results follow the bucket default', async () => {
+    await aesDefault();
+    const body = Buffer.from(`${MARKER}form upload `.repeat(200));
+    const policy = policyOf([{ bucket: 'enc' }]);
+    const r = await postForm(
+      server.port,
+      buildForm([['key', 'form.bin'], ...v1Fields(client, policy)], { data: body.toString() }),
+      { path: '/enc/' },
+    );
+    assert.equal(r.status, 204, r.text);
+    assert.equal(r.headers[SSE], 'AES256');
+    assert.equal(hasMarker(await rawObject(server, 'enc', 'form.bin')), false);
+    assert.deepEqual((await client.get('form.bin')).content, body);
+    // An image from the plain bucket, processed and saved into the encrypted one.
+    await plainClient.put('pic.png', png(16, 16));
+    await (
+      plainClient as unknown as { processObjectSave(s: string, t: string, p: string, b: string): Promise<unknown> }
+    ).processObjectSave('pic.png', 'thumb.png', 'image/resize,w_8', 'enc');
+    const segs = await segmentsOf(server, 'enc', 'thumb.png');
+    assert.equal(segs[0].sseKey, 'generated');
+    assert.equal(headers(await client.head('thumb.png'))[SSE], 'AES256');
+    const thumb = (await client.get('thumb.png')).content as Buffer;
+    assert.equal(thumb.subarray(1, 4).toString(), 'PNG');
   });
 
   it('a PUT header wins over the bucket default; KMS is recorded, echoed, and encrypted with the keyring', async () => {
