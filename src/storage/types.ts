@@ -286,6 +286,11 @@ export interface BlobWriteOptions {
   onChunk?: (chunk: Buffer) => void;
   /** Store under this new id (32 random hex digits, e.g. because an encryption IV derives from it). */
   blob?: string;
+  /**
+   * The caller hashes what it needs itself (the plaintext of encrypted bytes): a store may skip MD5/CRC-64
+   * of what it writes (the result's `md5`/`crc64` are then meaningless), unless it needs them for its own checks.
+   */
+  unhashed?: boolean;
 }
 
 export interface BlobStore {

@@ -3,9 +3,12 @@ import { Readable } from 'node:stream';
 import { OssError } from '../../errors/oss-error.js';
 import type { Services } from '../../services.js';
 import { createBodyHasher } from '../../storage/body-hasher.js';
-import { KeyUnavailableError } from '../../storage/encryption.js';
+import { cryptSlices, KeyUnavailableError } from '../../storage/encryption.js';
 import { StorageError } from '../../storage/errors.js';
 import type { BlobWriteOptions, BlobWriteResult, Segment } from '../../storage/types.js';
+
+/** Plaintext bytes hashed per thread-pool call. */
+const HASH_BATCH = 256 * 1024;
 
 /** The error of a request that needs a key the keyring does not hold (HTTP 500, logged for the operator). */
 export function keyUnavailable(s: Services, keyId: string): OssError {
@@ -63,19 +66,30 @@ export async function writeBlob(
   const hasher = createBodyHasher();
   let size = 0;
   let hashing: Promise<void> = Promise.resolve();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  // Plaintext is hashed in batches (on the thread pool) while the next batch is encrypted and written.
+  const hashPending = async () => {
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    const previous = hashing;
+    hashing = previous.then(() => hasher.update(batch));
+    hashing.catch(() => {});
+    await previous;
+  };
   async function* encrypted(): AsyncGenerator<Buffer> {
     for await (const c of source.iterator({ destroyOnReturn: false })) {
       const chunk = c as Buffer;
       size += chunk.length;
       if (size > options.maxBytes) throw new StorageError('too-large', 'entity too large');
       options.onChunk?.(chunk);
-      // One chunk hashing (on the thread pool) while the next is encrypted and written.
-      const previous = hashing;
-      hashing = previous.then(() => hasher.update([chunk]));
-      hashing.catch(() => {});
-      await previous;
-      yield cipher.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= HASH_BATCH) await hashPending();
+      yield* cryptSlices(cipher, chunk);
     }
+    await hashPending();
     await hashing;
     const rest = cipher.final();
     if (rest.length) yield rest;
@@ -83,6 +97,7 @@ export async function writeBlob(
   const written = await s.blobs.write(Readable.from(encrypted(), { objectMode: false }), {
     maxBytes: options.maxBytes,
     blob,
+    unhashed: true,
   });
   if (written.size !== size) {
     await s.blobs.delete([written.blob]);

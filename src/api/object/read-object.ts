@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Services } from '../../services.js';
+import { cryptSlices } from '../../storage/encryption.js';
 import { isInlineBlob, type ObjectRecord, type Segment } from '../../storage/types.js';
 import { requireKeys } from './encrypted-blob.js';
 
@@ -31,7 +32,7 @@ async function openPiece(s: Services, seg: Piece, from: number, to: number): Pro
   if (!seg.sseKey) return raw;
   const decipher = s.keyring.decryptor(seg.sseKey, seg.blob, from);
   async function* decrypted(): AsyncGenerator<Buffer> {
-    for await (const chunk of raw) yield decipher.update(chunk as Buffer);
+    for await (const chunk of raw) yield* cryptSlices(decipher, chunk as Buffer);
   }
   return Readable.from(decrypted(), { objectMode: false });
 }

@@ -85,7 +85,7 @@ export class LocalBlobStore implements BlobStore {
         fill = 0;
         // The buffer to fill next is the one written before: wait for that write.
         await settle();
-        inFlight = Promise.all([writeAll(fh, batch), hasher.update([batch])]).then(
+        inFlight = Promise.all([writeAll(fh, batch), options.unhashed ? undefined : hasher.update([batch])]).then(
           () => {},
           (err: unknown) => {
             writeError = err;
