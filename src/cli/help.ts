@@ -103,6 +103,11 @@ export function helpText(): string {
       'copy this deployment (--data, or --metadata/--blobs) into other stores, e.g. PostgreSQL + S3; ' +
         'verified, resumable',
     ),
+    command(
+      'ossd encryption reencrypt [--bucket B]',
+      'after a key rotation: rewrite encrypted objects under the primary key of --encryption-key-file / ' +
+        'OSSD_ENCRYPTION_KEY (content, ETag and dates unchanged); safe beside a running server',
+    ),
     command('ossd version', 'the version of ossd (also --version)'),
     command('ossd help', 'this text'),
   ].join('\n');
@@ -133,7 +138,7 @@ ${wrap(
 )}
 
 ${wrap(
-  'Admin commands (keys, bucket, callbacks, sts) work on the data directory directly (--data / OSSD_DATA), ' +
+  'Admin commands (keys, bucket, callbacks, sts, encryption) work on the data directory directly (--data / OSSD_DATA), ' +
     'whether or not the server is running.',
   0,
 )}

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import type { Segment } from '../../src/storage/types.js';
 import { png } from '../helpers/images.js';
 import { rejectsWith } from '../helpers/oss-assert.js';
+import { runToEnd } from '../helpers/spawn-ossd.js';
 import { ONE_NODE_ONLY, ROOT_ID, ROOT_SECRET, startTestServer, type TestServer } from '../helpers/start-server.js';
 import { buildForm, policyOf, postForm, v1Fields } from '../post-object/post-helpers.js';
 
@@ -374,6 +375,23 @@ describe('Operator keys: rotation, the generated key, a missing key', { skip: ON
     assert.equal((await c.head('one-small.txt')).status, 200);
     assert.deepEqual((await c.get('one.bin')).content, body);
     assert.deepEqual((await c.get('two.bin')).content, body);
+    assert.deepEqual((await c.get('gen.bin')).content, body);
+    await server.close();
+
+    // 5. `ossd encryption reencrypt` with both keys moves every object to k2; then k1 is no longer needed.
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OSSD_') && v !== undefined) env[k] = v;
+    const file = path.join(root, 'both-keys');
+    writeFileSync(file, `k2:${k2}\nk1:${k1}\n`, { mode: 0o600 });
+    const args = ['--import', 'tsx', 'src/cli/main.ts', 'encryption', 'reencrypt', '--data', dataDir];
+    const run = await runToEnd(process.execPath, [...args, '--encryption-key-file', file], env, 60_000);
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /done: 2 objects \(\d+ bytes\) re-encrypted under key k2, 2 already current/);
+    server = await startWithKeys(dataDir, `k2:${k2}\n`);
+    c = clientOf(server);
+    assert.deepEqual((await c.get('one-small.txt')).content, body.subarray(0, 500));
+    assert.equal((await segmentsOf(server, 'rot', 'one-small.txt'))[0].sseKey, 'k2');
+    assert.equal((await segmentsOf(server, 'rot', 'gen.bin'))[0].sseKey, 'k2');
     assert.deepEqual((await c.get('gen.bin')).content, body);
     await server.close();
   });

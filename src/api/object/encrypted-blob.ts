@@ -7,11 +7,14 @@ import { cryptSlices, KeyUnavailableError } from '../../storage/encryption.js';
 import { StorageError } from '../../storage/errors.js';
 import type { BlobWriteOptions, BlobWriteResult, Segment } from '../../storage/types.js';
 
+/** What reading and writing (encrypted) object bytes needs: handlers pass their Services. */
+export type BlobAccess = Pick<Services, 'meta' | 'blobs' | 'keyring' | 'logger'>;
+
 /** Plaintext bytes hashed per thread-pool call. */
 const HASH_BATCH = 256 * 1024;
 
 /** The error of a request that needs a key the keyring does not hold (HTTP 500, logged for the operator). */
-export function keyUnavailable(s: Services, keyId: string): OssError {
+export function keyUnavailable(s: BlobAccess, keyId: string): OssError {
   s.logger.error(
     { keyId },
     'an object is encrypted with a key that is not in the keyring (--encryption-key-file / OSSD_ENCRYPTION_KEY)',
@@ -22,7 +25,7 @@ export function keyUnavailable(s: Services, keyId: string): OssError {
 }
 
 /** Runs `fn`, turning a missing keyring key into the OSS error. */
-export async function withKeys<T>(s: Services, fn: () => Promise<T>): Promise<T> {
+export async function withKeys<T>(s: BlobAccess, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -32,7 +35,7 @@ export async function withKeys<T>(s: Services, fn: () => Promise<T>): Promise<T>
 }
 
 /** Throws the OSS error unless every encrypted segment's key is in the keyring (before a response starts). */
-export function requireKeys(s: Services, segments: readonly Pick<Segment, 'sseKey'>[]): void {
+export function requireKeys(s: BlobAccess, segments: readonly Pick<Segment, 'sseKey'>[]): void {
   for (const seg of segments) if (seg.sseKey && !s.keyring.has(seg.sseKey)) throw keyUnavailable(s, seg.sseKey);
 }
 
@@ -44,7 +47,7 @@ export function segmentOf(w: Pick<BlobWriteResult, 'blob' | 'size' | 'crc64'>, s
 }
 
 /** Encrypts an inline blob's bytes (new buffer) with key `sseKey`. */
-export function encryptInline(s: Services, blob: string, data: Buffer, sseKey: string): Buffer {
+export function encryptInline(s: BlobAccess, blob: string, data: Buffer, sseKey: string): Buffer {
   const cipher = s.keyring.encryptor(sseKey, blob);
   return Buffer.concat([cipher.update(data), cipher.final()]);
 }
@@ -55,7 +58,7 @@ export function encryptInline(s: Services, blob: string, data: Buffer, sseKey: s
  * is buffered beyond the chunks in flight.
  */
 export async function writeBlob(
-  s: Services,
+  s: BlobAccess,
   source: Readable,
   options: BlobWriteOptions,
   sseKey: string | undefined,
@@ -107,7 +110,7 @@ export async function writeBlob(
   return { blob: written.blob, size, md5, crc64 };
 }
 
-function withKeysSync<T>(s: Services, fn: () => T): T {
+function withKeysSync<T>(s: BlobAccess, fn: () => T): T {
   try {
     return fn();
   } catch (err) {

@@ -1,13 +1,12 @@
 import { Readable } from 'node:stream';
-import type { Services } from '../../services.js';
 import { cryptSlices } from '../../storage/encryption.js';
 import { isInlineBlob, type ObjectRecord, type Segment } from '../../storage/types.js';
-import { requireKeys } from './encrypted-blob.js';
+import { type BlobAccess, requireKeys } from './encrypted-blob.js';
 
 /** The blob of a segment and the key its bytes are encrypted with, if any. */
 export type Piece = Pick<Segment, 'blob' | 'sseKey'>;
 
-async function readRaw(s: Services, blob: string, from: number, to: number): Promise<Buffer> {
+async function readRaw(s: BlobAccess, blob: string, from: number, to: number): Promise<Buffer> {
   if (!isInlineBlob(blob)) return s.blobs.readBuffer(blob, from, to);
   const data = await s.meta.readInline(blob, from, to);
   if (data) return data;
@@ -15,18 +14,18 @@ async function readRaw(s: Services, blob: string, from: number, to: number): Pro
 }
 
 /** Decrypts bytes of an encrypted segment's blob that start at byte `from` of it (plain segments as they are). */
-export function decryptPiece(s: Services, seg: Piece, from: number, bytes: Buffer): Buffer {
+export function decryptPiece(s: BlobAccess, seg: Piece, from: number, bytes: Buffer): Buffer {
   if (!seg.sseKey) return bytes;
   return s.keyring.decryptor(seg.sseKey, seg.blob, from).update(bytes);
 }
 
 /** Bytes [from, to] of one segment, wherever it lives, decrypted; ENOENT when an overwrite released it meanwhile. */
-export async function readPiece(s: Services, seg: Piece, from: number, to: number): Promise<Buffer> {
+export async function readPiece(s: BlobAccess, seg: Piece, from: number, to: number): Promise<Buffer> {
   requireKeys(s, [seg]);
   return decryptPiece(s, seg, from, await readRaw(s, seg.blob, from, to));
 }
 
-async function openPiece(s: Services, seg: Piece, from: number, to: number): Promise<Readable> {
+async function openPiece(s: BlobAccess, seg: Piece, from: number, to: number): Promise<Readable> {
   if (isInlineBlob(seg.blob)) return Readable.from([await readPiece(s, seg, from, to)]);
   const raw = await s.blobs.read(seg.blob, from, to);
   if (!seg.sseKey) return raw;
@@ -38,7 +37,7 @@ async function openPiece(s: Services, seg: Piece, from: number, to: number): Pro
 }
 
 /** Streams bytes [start, end] (inclusive) of an object across its segments (parts, appends), decrypted. */
-export async function openObjectRange(s: Services, o: ObjectRecord, start: number, end: number): Promise<Readable> {
+export async function openObjectRange(s: BlobAccess, o: ObjectRecord, start: number, end: number): Promise<Readable> {
   const pieces: { seg: Segment; from: number; to: number }[] = [];
   let offset = 0;
   for (const seg of o.segments) {
@@ -74,7 +73,7 @@ const SMALL_BODY = 256 * 1024;
  * stream. `data`: the object's (stored, maybe encrypted) bytes when already read with its record (an inline object).
  */
 export async function objectBody(
-  s: Services,
+  s: BlobAccess,
   o: ObjectRecord,
   start: number,
   end: number,
