@@ -190,6 +190,18 @@ describe('Bucket encryption (Put/Get/DeleteBucketEncryption) and AES256 encrypti
       const r = await client.get('range.bin', { headers: { Range: `bytes=${a}-${b}` } });
       assert.deepEqual(r.content, body.subarray(a, b + 1), `bytes=${a}-${b}`);
     }
+    // An inline (small) object: ranges decrypt from their offset too.
+    const small = plaintext(3000);
+    await client.put('small-range.txt', small, { headers: { 'content-length': String(small.length) } });
+    assert.ok((await segmentsOf(server, 'enc', 'small-range.txt'))[0].blob.startsWith('i'));
+    for (const [a, b] of [
+      [0, 15],
+      [7, 2999],
+      [1000, 1016],
+    ]) {
+      const r = await client.get('small-range.txt', { headers: { Range: `bytes=${a}-${b}` } });
+      assert.deepEqual(r.content, small.subarray(a, b + 1), `inline bytes=${a}-${b}`);
+    }
     const image = png(8, 6);
     await client.put('img.png', image);
     assert.equal(hasMarker(await rawObject(server, 'enc', 'img.png')), false);
