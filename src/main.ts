@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { type RunningMetricsListener, startMetricsListener } from './observability/metrics-listener.js';
 import type { Services } from './services.js';
+import { type Keyring, loadKeyring } from './storage/encryption.js';
 import { collectOrphanBlobs, startBlobCollector } from './storage/gc.js';
 import { startLifecycleWorker } from './storage/lifecycle.js';
 import { parseInterval } from './storage/lifecycle-interval.js';
@@ -89,6 +90,18 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const logger = options.logger ?? createLogger(config.logLevel);
   const storage = await openStorage(config);
   const root = await ensureRootCredentials(config, storage.meta);
+  let keyring: Keyring;
+  try {
+    keyring = await loadKeyring(
+      config,
+      storage.meta,
+      (f) => readFileSync(f, 'utf8'),
+      (m) => logger.warn(m),
+    );
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
   // Orphan blobs (uploads that crashed before their commit). An embedded store has one process (the serve
   // lock), so everything unreferenced can go at start; shared stores only collect what is older than the
   // grace window, which no upload outlives, periodically on one node at a time.
@@ -127,6 +140,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     config,
     meta: storage.meta,
     blobs: storage.blobs,
+    keyring,
     backends: storage.describe,
     logger,
     metrics,

@@ -6,6 +6,7 @@ import type { Config } from './config/config.js';
 import type { AccessLog } from './http/access-log.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
+import type { Keyring } from './storage/encryption.js';
 import type { BlobStore, MetadataStore } from './storage/types.js';
 
 /** What request handlers may use. Built once in main.ts. */
@@ -13,6 +14,8 @@ export interface Services {
   config: Config;
   meta: MetadataStore;
   blobs: BlobStore;
+  /** Keys that encrypt object bytes at rest (server-side encryption). */
+  keyring: Keyring;
   /** Where metadata and bytes live (credentials removed), for /-/health and logs. */
   backends: { metadata: string; blobs: string };
   logger: Logger;

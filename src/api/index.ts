@@ -2,6 +2,7 @@ import { preflight } from '../http/cors.js';
 import type { OperationName } from '../http/operations.js';
 import { deleteBucket } from './bucket/delete-bucket.js';
 import { deleteBucketCors } from './bucket/delete-bucket-cors.js';
+import { deleteBucketEncryption } from './bucket/delete-bucket-encryption.js';
 import { deleteBucketLifecycle } from './bucket/delete-bucket-lifecycle.js';
 import { deleteBucketLogging } from './bucket/delete-bucket-logging.js';
 import { deleteBucketPolicy } from './bucket/delete-bucket-policy.js';
@@ -11,6 +12,7 @@ import { deleteMultipleObjects } from './bucket/delete-multiple-objects.js';
 import { deleteStyle } from './bucket/delete-style.js';
 import { getBucketAcl } from './bucket/get-bucket-acl.js';
 import { getBucketCors } from './bucket/get-bucket-cors.js';
+import { getBucketEncryption } from './bucket/get-bucket-encryption.js';
 import { getBucketInfo } from './bucket/get-bucket-info.js';
 import { getBucketLifecycle } from './bucket/get-bucket-lifecycle.js';
 import { getBucketLocation } from './bucket/get-bucket-location.js';
@@ -31,6 +33,7 @@ import { postObject } from './bucket/post-object.js';
 import { putBucket } from './bucket/put-bucket.js';
 import { putBucketAcl } from './bucket/put-bucket-acl.js';
 import { putBucketCors } from './bucket/put-bucket-cors.js';
+import { putBucketEncryption } from './bucket/put-bucket-encryption.js';
 import { putBucketLifecycle } from './bucket/put-bucket-lifecycle.js';
 import { putBucketLogging } from './bucket/put-bucket-logging.js';
 import { putBucketPolicy } from './bucket/put-bucket-policy.js';
@@ -112,6 +115,9 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   PostObject: postObject,
   PutBucketCors: putBucketCors,
   GetBucketCors: getBucketCors,
+  PutBucketEncryption: putBucketEncryption,
+  GetBucketEncryption: getBucketEncryption,
+  DeleteBucketEncryption: deleteBucketEncryption,
   DeleteBucketCors: deleteBucketCors,
   PutBucketLifecycle: putBucketLifecycle,
   GetBucketLifecycle: getBucketLifecycle,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadCallbackFailure, parseCallbackFailureMode, saveCallbackFailure } from '../api/object/callback-failure.js';
 import { BUCKET_ACLS } from '../auth/acl.js';
 import { ROOT_ACCOUNT_ID } from '../auth/root-account.js';
@@ -196,6 +197,26 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
       return 2;
     }
     if (command === 'sts') return await runStsCommand(sub, flags, config, storage.meta, account, out);
+    if (command === 'encryption' && sub === 'reencrypt') {
+      const { loadKeyring } = await import('../storage/encryption.js');
+      const { reencrypt } = await import('./reencrypt.js');
+      const { createLogger } = await import('../observability/logger.js');
+      const logger = createLogger('silent');
+      const keyring = await loadKeyring(config, storage.meta, (f) => readFileSync(f, 'utf8'), out);
+      const names =
+        typeof flags.bucket === 'string' ? [flags.bucket] : (await storage.meta.listBuckets()).map((b) => b.name);
+      const s = { meta: storage.meta, blobs: storage.blobs, keyring, logger };
+      const r = await reencrypt(s, names, out);
+      out(
+        `done: ${r.rewritten} objects (${r.bytes} bytes) re-encrypted under key ${keyring.primary}, ` +
+          `${r.current} already current or not encrypted, ${r.changed} changed meanwhile (run again)`,
+      );
+      return r.changed ? 1 : 0;
+    }
+    if (command === 'encryption') {
+      out('usage: ossd encryption reencrypt [--bucket B]');
+      return 2;
+    }
     out(`unknown command ${command}; see ossd help`);
     return 2;
   } finally {

@@ -35,6 +35,7 @@ const GROUPS: [string, (flag: string) => boolean][] = [
         'lifecycle-interval',
       ].includes(f),
   ],
+  ['Encryption at rest', (f) => f.startsWith('encryption-')],
   ['Callbacks', (f) => f.startsWith('callback-')],
   ['Image processing', (f) => f.startsWith('image-')],
   ['Logging', () => true],
@@ -121,6 +122,11 @@ export function helpText(): string {
       'copy this deployment (--data, or --metadata/--blobs) into other stores, e.g. PostgreSQL + S3; ' +
         'verified, resumable',
     ),
+    command(
+      'ossd encryption reencrypt [--bucket B]',
+      'after a key rotation: rewrite encrypted objects under the primary key of --encryption-key-file / ' +
+        'OSSD_ENCRYPTION_KEY (content, ETag and dates unchanged); safe beside a running server',
+    ),
     command('ossd version', 'the version of ossd (also --version)'),
     command('ossd help', 'this text'),
   ].join('\n');
@@ -142,9 +148,16 @@ ${wrap(
     'generated on first start, stored in the data directory, and its secret printed once.',
   2,
 )}
+${wrap(
+  'OSSD_ENCRYPTION_KEY (or --encryption-key-file) holds the keys that encrypt AES256/KMS/SM4 objects: ' +
+    '`ID:BASE64` entries (32-byte keys, e.g. `openssl rand -base64 32`), first = primary for new writes, ' +
+    'the others stay readable. Without one, ossd generates a key and keeps it in the metadata store (a ' +
+    'warning at start); see docs/operations.md "Encryption at rest".',
+  2,
+)}
 
 ${wrap(
-  'Admin commands (keys, bucket, callbacks, sts, lifecycle) work on the data directory directly (--data / OSSD_DATA), ' +
+  'Admin commands (keys, bucket, callbacks, sts, lifecycle, encryption) work on the data directory directly (--data / OSSD_DATA), ' +
     'whether or not the server is running.',
   0,
 )}

@@ -14,7 +14,8 @@ import { Readable } from 'node:stream';
 import { openStorage, type Storage } from '../backends.js';
 import { CALLBACK_KEY_FILE, CALLBACK_KEY_SETTING, keepCallbackKeyFile } from '../callback/keys.js';
 import type { Config } from '../config/config.js';
-import { crc64 } from '../storage/crc64.js';
+import { Crc64, crc64 } from '../storage/crc64.js';
+import { GENERATED_KEY_SETTING } from '../storage/encryption.js';
 import { type InlineBlob, isInlineBlob, type ObjectRecord, type PartRecord } from '../storage/types.js';
 
 export interface MigrateReport {
@@ -43,14 +44,51 @@ function sameObject(a: ObjectRecord, b: ObjectRecord): boolean {
   );
 }
 
+/**
+ * Copies an encrypted blob as it is stored (ciphertext; no key needed) under the same id, which its IV derives
+ * from, checking that the destination received exactly the bytes read (their CRC-64 and size).
+ */
+async function copyEncryptedBlob(
+  from: Storage,
+  to: Storage,
+  seg: { blob: string; size: number },
+  what: string,
+): Promise<{ blob: string; inline?: InlineBlob }> {
+  if (isInlineBlob(seg.blob)) {
+    const data = seg.size === 0 ? Buffer.alloc(0) : await from.meta.readInline(seg.blob, 0, seg.size - 1);
+    if (!data || data.length !== seg.size) throw new MigrationError(`${what}: its inline bytes are missing`);
+    return { blob: seg.blob, inline: { blob: seg.blob, data } };
+  }
+  const read = new Crc64();
+  const source = seg.size === 0 ? Readable.from([]) : await from.blobs.read(seg.blob, 0, seg.size - 1);
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const c of source) {
+      read.update(c as Buffer);
+      yield c as Buffer;
+    }
+  }
+  // A run that stopped after writing this blob but before committing it left it behind: write it again.
+  await to.blobs.delete([seg.blob]);
+  const written = await to.blobs.write(Readable.from(counted(), { objectMode: false }), {
+    maxBytes: seg.size,
+    blob: seg.blob,
+  });
+  if (written.size !== seg.size || written.crc64 !== read.digest()) {
+    await to.blobs.delete([written.blob]);
+    throw new MigrationError(`${what}: the copied (encrypted) bytes differ from the source`);
+  }
+  return { blob: written.blob };
+}
+
 /** Copies one blob, checking the CRC-64 (and the MD5 when `md5` is given) of what was written. */
 async function copyBlob(
   from: Storage,
   to: Storage,
-  seg: { blob: string; size: number; crc64: string },
+  seg: { blob: string; size: number; crc64: string; sseKey?: string },
   what: string,
   md5?: string,
 ): Promise<{ blob: string; inline?: InlineBlob }> {
+  if (seg.sseKey) return copyEncryptedBlob(from, to, seg, what);
   if (isInlineBlob(seg.blob)) {
     const data = seg.size === 0 ? Buffer.alloc(0) : await from.meta.readInline(seg.blob, 0, seg.size - 1);
     if (!data || data.length !== seg.size) throw new MigrationError(`${what}: its inline bytes are missing`);
@@ -125,7 +163,12 @@ async function copyUploads(from: Storage, to: Storage, bucket: string, report: M
         for (const p of r.parts) {
           const done = have.get(p.partNumber);
           if (done && done.etag === p.etag && done.crc64 === p.crc64 && done.size === p.size) continue;
-          const { blob } = await copyBlob(from, to, p, `part ${p.partNumber} of upload ${u.uploadId}`);
+          const { blob } = await copyBlob(
+            from,
+            to,
+            { ...p, sseKey: u.template.sseKey },
+            `part ${p.partNumber} of upload ${u.uploadId}`,
+          );
           const put = await to.meta.multipart.putPart({ ...p, blob });
           if (put !== 'no-upload') await to.blobs.delete(put.released);
           report.parts++;
@@ -177,8 +220,16 @@ export async function migrate(from: Storage, to: Storage, log: Log): Promise<Mig
         : await to.meta.putSettingIfAbsent(CALLBACK_KEY_SETTING, pem);
     if (kept !== pem) log('warning: the destination already has a different callback signing key; it was kept');
   }
+  // The key ossd generated for server-side encryption: the objects it encrypted need it.
+  const generated = await from.meta.getSetting(GENERATED_KEY_SETTING);
+  if (generated !== undefined && (await to.meta.putSettingIfAbsent(GENERATED_KEY_SETTING, generated)) !== generated) {
+    throw new MigrationError('the destination already has a different generated encryption key');
+  }
   for (const b of buckets) {
     if ((await to.meta.createBucket(b)) === 'exists') await to.meta.updateBucket(b.name, { acl: b.acl, cors: b.cors });
+    // Bucket configuration documents (default encryption, image styles, …).
+    for (const c of await from.meta.listBucketConfig(b.name, ''))
+      await to.meta.putBucketConfig(b.name, c.name, c.value);
     report.buckets++;
     let after = '';
     for (;;) {

@@ -2,6 +2,7 @@ import { metadataLocation } from '../backends.js';
 import { effectiveCallbackPolicy } from '../config/callback-policy.js';
 import type { Config } from '../config/config.js';
 import { startServer } from '../main.js';
+import type { Keyring } from '../storage/encryption.js';
 import { lockDataDir } from '../storage/local/data-dir.js';
 import { EXAMPLE_BUCKET, ensureExampleBucket } from './example-bucket.js';
 
@@ -41,6 +42,7 @@ Paste into your code (ali-oss):
   // callbacks are signed with ossd's key: ${endpoint}/callback_pub_key_v1.pem
 
 ${effectiveCallbackPolicy(config).summary}
+${encryptionSummary(running.services.keyring)}
 
 ${running.consoleUrl ? `Console: ${running.consoleUrl}  (sign in with the access key above)` : 'Console: off'}
 `,
@@ -62,4 +64,12 @@ function storageSummary(b: { metadata: string; blobs: string }): string {
   const dir = b.metadata.startsWith('sqlite:') ? b.metadata.slice('sqlite:'.length) : undefined;
   if (dir !== undefined && b.blobs === `file:${dir}`) return `data: ${dir}`;
   return `metadata: ${b.metadata}, blobs: ${b.blobs}`;
+}
+
+/** One line on encryption at rest: whose key encrypts new AES256/KMS/SM4 objects. */
+function encryptionSummary(k: Keyring): string {
+  if (k.origin === 'generated') {
+    return 'Encryption at rest: a key ossd generated and keeps in the metadata store (set --encryption-key-file)';
+  }
+  return `Encryption at rest: keyring of ${k.ids().length} key(s), new objects under '${k.primary}'`;
 }

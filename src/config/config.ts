@@ -88,6 +88,10 @@ export interface Config {
   imageCacheBytes: number;
   /** Images decoded and processed at once; further requests wait (default 2). */
   imageConcurrency: number;
+  /** Keyring file for server-side encryption at rest (`ID:BASE64` per line, first = primary). */
+  encryptionKeyFile?: string;
+  /** The same keys inline, from OSSD_ENCRYPTION_KEY only (never a flag). */
+  encryptionKey?: string;
   callback: CallbackConfig;
 }
 
@@ -267,6 +271,12 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       help: 'images processed at once; more requests wait (default 2)',
     },
     {
+      flag: 'encryption-key-file',
+      path: 'encryptionKeyFile',
+      kind: 'string',
+      help: 'keyring for encryption at rest: ID:BASE64 per line, first = primary (or env OSSD_ENCRYPTION_KEY)',
+    },
+    {
       flag: 'callback-timeout-ms',
       path: 'callback.timeoutMs',
       kind: 'number',
@@ -398,6 +408,7 @@ export function loadConfig(flags: Record<string, string | boolean | string[] | u
   if (env.OSSD_ROOT_ACCESS_KEY_ID) c.rootAccessKeyId = env.OSSD_ROOT_ACCESS_KEY_ID;
   if (env.OSSD_ROOT_ACCESS_KEY_SECRET) c.rootAccessKeySecret = env.OSSD_ROOT_ACCESS_KEY_SECRET;
   if (env.OSSD_BLOBS_ACCESS_KEY_ID) c.blobsAccessKeyId = env.OSSD_BLOBS_ACCESS_KEY_ID;
+  if (env.OSSD_ENCRYPTION_KEY) c.encryptionKey = env.OSSD_ENCRYPTION_KEY;
   if (env.OSSD_BLOBS_SECRET_ACCESS_KEY) c.blobsSecretAccessKey = env.OSSD_BLOBS_SECRET_ACCESS_KEY;
   c.data = path.resolve(c.data);
   parseAddress(c.address);

@@ -26,6 +26,12 @@ export const ERRORS = {
     message: 'The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4.',
     ec: '0005-00000003',
   },
+  NoSuchServerSideEncryptionRule: { status: 404, message: 'The server side encryption configuration was not found' },
+  /** Not an OSS code: the object is encrypted with a key the operator removed from ossd's keyring. */
+  EncryptionKeyUnavailable: {
+    status: 500,
+    message: "The object's bytes are encrypted with a key this server's keyring does not hold.",
+  },
   InvalidObjectName: { status: 400, message: 'The specified object is not valid.' },
   InvalidPart: {
     status: 400,

@@ -22,7 +22,6 @@ const UNSUPPORTED_BUCKET = [
   'lifecycle',
   'referer',
   'policy',
-  'encryption',
   'inventory',
   'worm',
   'replication',
@@ -116,6 +115,7 @@ export function resolveOperation(
         if (has('policyStatus')) return 'GetBucketPolicyStatus';
         if (has('referer')) return 'GetBucketReferer';
         if (has('lifecycle')) return 'GetBucketLifecycle';
+        if (has('encryption')) return 'GetBucketEncryption';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         if (has('versioning')) return 'GetBucketVersioning';
@@ -131,6 +131,7 @@ export function resolveOperation(
         if (has('policy')) return 'PutBucketPolicy';
         if (has('referer')) return 'PutBucketReferer';
         if (has('lifecycle')) return 'PutBucketLifecycle';
+        if (has('encryption')) return 'PutBucketEncryption';
         if (has('style')) return 'PutStyle';
         if (has('versioning')) return 'PutBucketVersioning';
         unsupported(query, UNSUPPORTED_BUCKET);
@@ -142,6 +143,7 @@ export function resolveOperation(
         if (has('logging')) return 'DeleteBucketLogging';
         if (has('policy')) return 'DeleteBucketPolicy';
         if (has('lifecycle')) return 'DeleteBucketLifecycle';
+        if (has('encryption')) return 'DeleteBucketEncryption';
         if (has('style')) return 'DeleteStyle';
         unsupported(query, UNSUPPORTED_BUCKET);
         return 'DeleteBucket';

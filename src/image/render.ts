@@ -57,7 +57,7 @@ async function readAll(s: Services, o: ObjectRecord, pool?: SourcePool): Promise
   // joined with Buffer.concat costs a second copy of the whole source (~5 ms for 4 MB on a busy host).
   const seg = o.segments.length === 1 ? o.segments[0] : undefined;
   const none = () => {};
-  if (seg && seg.size === o.size && !isInlineBlob(seg.blob) && pool && s.blobs.readInto) {
+  if (seg && seg.size === o.size && !isInlineBlob(seg.blob) && !seg.sseKey && pool && s.blobs.readInto) {
     const lease = pool.lease(o.size);
     try {
       await s.blobs.readInto(seg.blob, 0, lease.bytes);
@@ -67,7 +67,7 @@ async function readAll(s: Services, o: ObjectRecord, pool?: SourcePool): Promise
     }
     return lease;
   }
-  if (seg && seg.size === o.size) return { bytes: await readPiece(s, seg.blob, 0, o.size - 1), release: none };
+  if (seg && seg.size === o.size) return { bytes: await readPiece(s, seg, 0, o.size - 1), release: none };
   const body = await objectBody(s, o, 0, o.size - 1);
   if (Buffer.isBuffer(body)) return { bytes: body, release: none };
   const chunks: Buffer[] = [];
@@ -141,7 +141,9 @@ export async function renderImage(s: Services, req: RenderRequest): Promise<Rend
     canonical,
     ...[...marks.entries()].map(([k, o]) => `${k}\n${o.etag}`),
   ]);
-  const hit = await svc.cache.get(key);
+  // Processed images of encrypted objects are not kept on disk: the cache would hold them unencrypted.
+  const cacheable = ![req.object, ...marks.values()].some((o) => o.segments.some((seg) => seg.sseKey));
+  const hit = cacheable ? await svc.cache.get(key) : undefined;
   if (hit) return hit;
   const running = svc.inFlight.get(key);
   if (running) return running;
@@ -167,7 +169,7 @@ export async function renderImage(s: Services, req: RenderRequest): Promise<Rend
     })
     // The cache write decodes nothing: outside the gate, so the next image starts meanwhile.
     .then(async (rendered) => {
-      await svc.cache.put(key, rendered);
+      if (cacheable) await svc.cache.put(key, rendered);
       return rendered;
     })
     .catch((err: unknown) => {

@@ -57,6 +57,8 @@ export interface Segment {
   size: number;
   /** CRC64 of this segment, decimal. */
   crc64: string;
+  /** Id of the keyring key the blob's bytes are encrypted with (AES-256-CTR, IV from the blob id); absent: plain. */
+  sseKey?: string;
 }
 
 /** Content headers stored with the object and sent back on GET/HEAD. */
@@ -164,7 +166,10 @@ export interface MultipartUpload {
   key: string;
   initiated: number;
   /** Object attributes captured at Initiate. */
-  template: Omit<ObjectRecord, 'size' | 'etag' | 'crc64' | 'lastModified' | 'segments' | 'type' | 'bucket' | 'key'>;
+  template: Omit<ObjectRecord, 'size' | 'etag' | 'crc64' | 'lastModified' | 'segments' | 'type' | 'bucket' | 'key'> & {
+    /** Keyring key id every part of this upload is encrypted with (chosen at Initiate); absent: plain parts. */
+    sseKey?: string;
+  };
 }
 
 export interface PartRecord {
@@ -380,6 +385,13 @@ export interface BlobWriteOptions {
   maxBytes: number;
   /** Called with every chunk as it streams (e.g. the image sniffer). */
   onChunk?: (chunk: Buffer) => void;
+  /** Store under this new id (32 random hex digits, e.g. because an encryption IV derives from it). */
+  blob?: string;
+  /**
+   * The caller hashes what it needs itself (the plaintext of encrypted bytes): a store may skip MD5/CRC-64
+   * of what it writes (the result's `md5`/`crc64` are then meaningless), unless it needs them for its own checks.
+   */
+  unhashed?: boolean;
 }
 
 export interface BlobStore {

@@ -179,6 +179,9 @@ describe('resolveOperation', () => {
     ['GET', bucket, 'lifecycle', {}, 'GetBucketLifecycle'],
     ['PUT', bucket, 'lifecycle', {}, 'PutBucketLifecycle'],
     ['DELETE', bucket, 'lifecycle', {}, 'DeleteBucketLifecycle'],
+    ['GET', bucket, 'encryption', {}, 'GetBucketEncryption'],
+    ['PUT', bucket, 'encryption', {}, 'PutBucketEncryption'],
+    ['DELETE', bucket, 'encryption', {}, 'DeleteBucketEncryption'],
     ['GET', bucket, 'style', {}, 'ListStyle'],
     ['GET', bucket, 'style&styleName=s', {}, 'GetStyle'],
     ['PUT', bucket, 'style&styleName=s', {}, 'PutStyle'],
@@ -236,16 +239,9 @@ describe('resolveOperation', () => {
   }
 
   const notImplemented: [string, Target, string][] = [
-    ...[
-      'encryption',
-      'inventory',
-      'worm',
-      'replication',
-      'requestPayment',
-      'transferAcceleration',
-      'metaQuery',
-      'cname',
-    ].map((q): [string, Target, string] => ['GET', bucket, q]),
+    ...['inventory', 'worm', 'replication', 'requestPayment', 'transferAcceleration', 'metaQuery', 'cname'].map(
+      (q): [string, Target, string] => ['GET', bucket, q],
+    ),
     ['PUT', bucket, 'stat'],
     ['DELETE', bucket, 'stat'],
     ['GET', object, 'restore'],

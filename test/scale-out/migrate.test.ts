@@ -152,6 +152,51 @@ describe('ossd migrate (embedded → embedded elsewhere)', () => {
     }
   });
 
+  it('moves encrypted objects as they are stored (same blob ids, the generated key, the bucket rule) and they read back', async () => {
+    const source = await startTestServer();
+    const client = source.client({ bucket: 'sec' });
+    await client.putBucket('sec');
+    await (
+      client as unknown as { putBucketEncryption(b: string, o: { SSEAlgorithm: string }): Promise<unknown> }
+    ).putBucketEncryption('sec', { SSEAlgorithm: 'AES256' });
+    const objects = new Map<string, Buffer>([
+      ['small.txt', Buffer.from('a small encrypted object')],
+      ['large.bin', randomBytes(200 * 1024)],
+    ]);
+    for (const [k, v] of objects) await client.put(k, v);
+    const multi = randomBytes(210 * 1024);
+    await client.multipartUpload('multi.bin', multi, { partSize: 100 * 1024 });
+    objects.set('multi.bin', multi);
+    const { uploadId } = await client.initMultipartUpload('pending.bin');
+    const part1 = randomBytes(100 * 1024);
+    await client.uploadPart('pending.bin', uploadId, 1, part1, 0, part1.length);
+    const segments = (await source.services.meta.getObject('sec', 'large.bin'))?.segments;
+    const sourceDir = source.dataDir;
+    await source.close();
+    dirs.push(sourceDir);
+    const dest = tempDir();
+    const r = await migrateCli(sourceDir, `sqlite:${dest}`, `file:${dest}`);
+    assert.equal(r.code, 0, r.output);
+    const served = await startTestServer((c) => {
+      c.data = dest;
+    });
+    try {
+      const c = served.client({ bucket: 'sec' });
+      for (const [k, v] of objects) assert.deepEqual((await c.get(k)).content, v, k);
+      assert.deepEqual((await served.services.meta.getObject('sec', 'large.bin'))?.segments, segments);
+      assert.equal((await served.services.meta.getBucketConfig('sec', 'encryption')) !== undefined, true);
+      const p2 = await c.uploadPart('pending.bin', uploadId, 2, Buffer.from('tail'), 0, 4);
+      const parts = await c.listParts('pending.bin', uploadId);
+      await c.completeMultipartUpload('pending.bin', uploadId, [
+        { number: 1, etag: parts.parts[0].ETag },
+        { number: 2, etag: p2.etag },
+      ]);
+      assert.deepEqual((await c.get('pending.bin')).content, Buffer.concat([part1, Buffer.from('tail')]));
+    } finally {
+      await served.close();
+    }
+  });
+
   it('stops with a clear error, and commits nothing, when a source blob does not match its record', async () => {
     const source = await startTestServer();
     const client = source.client({ bucket: 'src' });

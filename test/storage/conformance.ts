@@ -3,7 +3,7 @@
  * (the embedded SQLite + local-disk backend in local.test.ts; PostgreSQL/S3 backends later).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { crc64 } from '../../src/storage/crc64.js';
@@ -74,6 +74,42 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
         assert.ok(Math.abs(listed.modifiedAt - Date.now()) < 60_000, 'with the time it was written');
         await b.blobs.delete([w.blob]);
         await assert.rejects(b.blobs.read(w.blob));
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('writes a blob under an id the caller chose, and keeps a segment’s key id and an upload’s part key', async () => {
+      const b = await open();
+      try {
+        const id = randomBytes(16).toString('hex');
+        const w = await b.blobs.write(Readable.from([Buffer.from('chosen id')]), { maxBytes: 100, blob: id });
+        assert.equal(w.blob, id);
+        assert.deepEqual(await readAll(await b.blobs.read(id)), Buffer.from('chosen id'));
+        await b.meta.createBucket({
+          name: 'enc',
+          owner: 'o',
+          acl: 'private',
+          createdAt: 1,
+          region: 'r',
+          storageClass: 'Standard',
+          dataRedundancyType: 'LRS',
+        });
+        const o = obj('enc', 'k', id);
+        o.segments = [{ ...o.segments[0], sseKey: 'k1' }];
+        await b.meta.putObject(o);
+        assert.equal((await b.meta.getObject('enc', 'k'))?.segments[0].sseKey, 'k1');
+        await b.meta.multipart.createUpload({
+          uploadId: 'u-enc',
+          bucket: 'enc',
+          key: 'm',
+          initiated: 1,
+          template: { contentType: 'x', acl: 'default', storageClass: 'Standard', meta: {}, tags: {}, sseKey: 'k2' },
+        });
+        assert.equal((await b.meta.multipart.getUpload('u-enc'))?.template.sseKey, 'k2');
+        await b.meta.multipart.abortUpload('u-enc');
+        await b.meta.deleteObject('enc', 'k');
+        await b.blobs.delete([id]);
       } finally {
         await b.close();
       }

@@ -2,12 +2,14 @@ import { xmlResponse } from '../../http/context.js';
 import { ossXmlDate, renderXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
 import { ownerXml } from '../owner.js';
+import { bucketEncryption, encryptionRuleXml } from './bucket-encryption.js';
 import { readLogging } from './logging-config.js';
 
 /** GET /b/?bucketInfo — ali-oss returns `BucketInfo.Bucket` raw. */
 export const getBucketInfo: Handler = async (ctx, s) => {
   const b = ctx.bucketRecord!;
   const logging = await readLogging(s.meta, b.name);
+  const encryption = await bucketEncryption(s.meta, b.name);
   return xmlResponse(
     renderXml('BucketInfo', {
       Bucket: {
@@ -22,6 +24,7 @@ export const getBucketInfo: Handler = async (ctx, s) => {
         AccessControlList: { Grant: b.acl },
         Versioning: b.versioning,
         BucketPolicy: { LogBucket: logging?.targetBucket ?? '', LogPrefix: logging?.targetPrefix ?? '' },
+        ServerSideEncryptionRule: encryption ? encryptionRuleXml(encryption) : { SSEAlgorithm: 'None' },
       },
     }),
   );

@@ -15,9 +15,10 @@ import type { BlobWriteResult, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
+import { segmentOf, writeBlob } from '../object/encrypted-blob.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { writtenVersionHeaders } from '../object/object-version.js';
-import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
+import { effectiveEncryption, serverSideEncryptionHeaders, sseKeyFor } from '../object/server-side-encryption.js';
 import { type FormFile, PostForm } from './post-form.js';
 import { type PostUpload, preparePostUpload } from './post-upload.js';
 
@@ -25,13 +26,21 @@ interface StoredFile extends BlobWriteResult {
   imageInfo?: { width: number; height: number; format: string };
 }
 
-async function storeFile(s: Services, file: FormFile, maxBytes: number, sniff: boolean): Promise<StoredFile> {
+async function storeFile(
+  s: Services,
+  file: FormFile,
+  maxBytes: number,
+  sniff: boolean,
+  sseKey: string | undefined,
+): Promise<StoredFile> {
   const sniffer = sniff ? new ImageSniffer() : undefined;
   try {
-    const stored = await s.blobs.write(file.stream, {
-      maxBytes,
-      onChunk: sniffer ? (c) => sniffer.push(c) : undefined,
-    });
+    const stored = await writeBlob(
+      s,
+      file.stream,
+      { maxBytes, onChunk: sniffer ? (c) => sniffer.push(c) : undefined },
+      sseKey,
+    );
     return { ...stored, imageInfo: sniffer?.result() };
   } catch (err) {
     if (err instanceof StorageError && err.kind === 'too-large') {
@@ -93,7 +102,13 @@ export const postObject: Handler = async (ctx, s) => {
     if (!head.file) throw incorrectFileCount();
     const file = head.file;
     const upload = await preparePostUpload(ctx, s, bucket, { ...head, file });
-    const stored = await storeFile(s, file, upload.maxBytes, upload.callback !== undefined);
+    upload.attributes.serverSideEncryption = await effectiveEncryption(
+      s,
+      bucket.name,
+      upload.attributes.serverSideEncryption,
+    );
+    const sseKey = sseKeyFor(s, upload.attributes.serverSideEncryption);
+    const stored = await storeFile(s, file, upload.maxBytes, upload.callback !== undefined, sseKey);
     uncommitted = stored.blob;
     ctx.bytesIn = stored.size;
     if ((await form.done()) !== 1) throw incorrectFileCount();
@@ -109,7 +124,7 @@ export const postObject: Handler = async (ctx, s) => {
       contentMd5: stored.md5.toString('base64'),
       lastModified: Date.now(),
       ...upload.attributes,
-      segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
+      segments: [segmentOf(stored, sseKey)],
     };
     // Rendered and signed while the commit below runs; delivered only once it has succeeded.
     const delivery =

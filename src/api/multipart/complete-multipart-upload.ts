@@ -8,6 +8,7 @@ import { encodingParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
 import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
+import { segmentOf } from '../object/encrypted-blob.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { versionHeaders } from '../object/object-version.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
@@ -80,8 +81,9 @@ function choose(requested: RequestedPart[] | 'all', stored: PartRecord[]): PartR
 
 /** The final object: a manifest of the part blobs (no bytes copied), CRC64 combined from the parts. */
 function buildObject(upload: MultipartUpload, parts: PartRecord[]): ObjectRecord {
+  const { sseKey, ...template } = upload.template;
   return {
-    ...upload.template,
+    ...template,
     bucket: upload.bucket,
     key: upload.key,
     type: 'Multipart',
@@ -90,7 +92,8 @@ function buildObject(upload: MultipartUpload, parts: PartRecord[]): ObjectRecord
     crc64: concatCrc64(parts),
     contentMd5: undefined,
     lastModified: Date.now(),
-    segments: parts.map((p) => ({ blob: p.blob, size: p.size, crc64: p.crc64 })),
+    // Every part of the upload is encrypted with the key chosen at Initiate.
+    segments: parts.map((p) => segmentOf(p, sseKey)),
   };
 }
 

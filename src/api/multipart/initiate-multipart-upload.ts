@@ -10,7 +10,12 @@ import {
   tagsFromHeader,
 } from '../object/object-headers.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
-import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
+import {
+  effectiveEncryption,
+  serverSideEncryptionFrom,
+  serverSideEncryptionHeaders,
+  sseKeyFor,
+} from '../object/server-side-encryption.js';
 import { newUploadId } from './multipart-common.js';
 
 /**
@@ -22,9 +27,12 @@ export const initiateMultipartUpload: Handler = async (ctx, s) => {
   ctx.req.resume();
   const { headers } = ctx;
   const enc = encodingParam(ctx.params.get('encoding-type'));
+  const serverSideEncryption = await effectiveEncryption(s, ctx.bucket!, serverSideEncryptionFrom(headers));
   const template = {
     ...contentHeadersFrom(headers, 'application/octet-stream'),
-    serverSideEncryption: serverSideEncryptionFrom(headers),
+    serverSideEncryption,
+    // The key every part is encrypted with: fixed now, so parts need no record of their own.
+    sseKey: sseKeyFor(s, serverSideEncryption),
     acl: objectAclFrom(headers),
     storageClass: storageClassFrom(headers),
     meta: metaFromHeaders(headers),

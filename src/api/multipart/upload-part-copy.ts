@@ -9,6 +9,7 @@ import {
   loadSourceObject,
   parseCopySource,
 } from '../object/copy-source.js';
+import { writeBlob } from '../object/encrypted-blob.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { openObjectRange } from '../object/read-object.js';
 import { followSymlink } from '../object/resolve-symlink.js';
@@ -57,7 +58,7 @@ export const uploadPartCopy: Handler = async (ctx, s) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < MAX_ATTEMPTS) continue;
       throw err;
     }
-    const written = await s.blobs.write(stream, { maxBytes: length });
+    const written = await writeBlob(s, stream, { maxBytes: length }, upload.template.sseKey);
     if (written.size !== length) {
       await releaseBlobs(s, [written.blob]);
       if (attempt < MAX_ATTEMPTS) continue;

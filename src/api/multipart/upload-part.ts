@@ -18,7 +18,7 @@ export const uploadPart: Handler = async (ctx, s) => {
     throw new OssError('EntityTooLarge', { ec: '0016-00000711' });
   }
   const expectedMd5 = parseContentMd5(ctx.headers['content-md5']);
-  const stored = await storeBody(ctx, s, { expectedMd5, maxBytes: MAX_PART_BYTES });
+  const stored = await storeBody(ctx, s, { expectedMd5, maxBytes: MAX_PART_BYTES, sseKey: upload.template.sseKey });
   const etag = await commitPart(s, upload.uploadId, partNumber, stored);
   return {
     status: 200,

@@ -5,6 +5,7 @@ import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { releaseBlobs } from '../multipart/multipart-common.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
+import { segmentOf } from './encrypted-blob.js';
 import {
   contentHeadersFrom,
   MAX_OBJECT_BYTES,
@@ -16,7 +17,12 @@ import {
   tagsFromHeader,
 } from './object-headers.js';
 import { versionHeaders } from './object-version.js';
-import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
+import {
+  effectiveEncryption,
+  serverSideEncryptionFrom,
+  serverSideEncryptionHeaders,
+  sseKeyFor,
+} from './server-side-encryption.js';
 import { storeBody } from './store-body.js';
 
 function positionParam(raw: string | undefined): number {
@@ -81,8 +87,11 @@ export const appendObject: Handler = async (ctx, s) => {
   };
   const before = await s.meta.getObject(bucket, ctx.key);
   checkAppendable(before, position);
+  if (!before) creation.serverSideEncryption = await effectiveEncryption(s, bucket, creation.serverSideEncryption);
+  // Appended bytes are encrypted as the object is (its encryption is fixed when it is created).
+  const sseKey = sseKeyFor(s, before ? before.serverSideEncryption : creation.serverSideEncryption);
 
-  const stored = await storeBody(ctx, s, { expectedMd5, maxBytes: MAX_OBJECT_BYTES - position });
+  const stored = await storeBody(ctx, s, { expectedMd5, maxBytes: MAX_OBJECT_BYTES - position, sseKey });
   // CRC64 and ETag are computed outside the commit from what we read, and recomputed inside it only
   // if the object changed in between (e.g. deleted and re-created with the same length).
   const derive = (prev: ObjectRecord | undefined) => ({
@@ -100,7 +109,7 @@ export const appendObject: Handler = async (ctx, s) => {
         existing.crc64 === before.crc64 &&
         existing.lastModified === before.lastModified);
     const { crc64, etag } = same ? precomputed : derive(existing);
-    const segment = { blob: stored.blob, size: stored.size, crc64: stored.crc64 };
+    const segment = segmentOf(stored, stored.sseKey);
     const base = existing ?? { ...creation, bucket, key: ctx.key, segments: [] };
     return {
       ...base,

@@ -6,6 +6,7 @@ import type { Handler } from '../handler.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
 import { checkConditions } from './conditions.js';
 import { copySourceVersionHeaders, loadSourceBucket, loadSourceObject, parseCopySource } from './copy-source.js';
+import { segmentOf, writeBlob } from './encrypted-blob.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -18,7 +19,12 @@ import {
 import { writtenVersionHeaders } from './object-version.js';
 import { fileAlreadyExists } from './put-object.js';
 import { openObjectRange } from './read-object.js';
-import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
+import {
+  effectiveEncryption,
+  serverSideEncryptionFrom,
+  serverSideEncryptionHeaders,
+  sseKeyFor,
+} from './server-side-encryption.js';
 
 type Directive = 'COPY' | 'REPLACE';
 
@@ -78,8 +84,9 @@ export const copyObject: Handler = async (ctx, s) => {
   const requestAcl = headers['x-oss-object-acl'] !== undefined ? objectAclFrom(headers) : undefined;
   const requestClass = headers['x-oss-storage-class'] !== undefined ? storageClassFrom(headers) : undefined;
   const forbidOverwrite = isTrue(headers['x-oss-forbid-overwrite']);
-  // The target's encryption is what this request asks for, whatever the source had (OSS).
-  const serverSideEncryption = serverSideEncryptionFrom(headers);
+  // The target's encryption is what this request asks for (else the bucket default), whatever the source had (OSS).
+  const serverSideEncryption = await effectiveEncryption(s, dstBucket, serverSideEncryptionFrom(headers));
+  const sseKey = sseKeyFor(s, serverSideEncryption);
   // A copy of an older version onto its key (a restore) copies the bytes like any other copy.
   const self = source.bucket === dstBucket && source.key === ctx.key && source.versionId === undefined;
 
@@ -92,6 +99,9 @@ export const copyObject: Handler = async (ctx, s) => {
     checkConditions(headers, src, 'x-oss-copy-source-');
     if (forbidOverwrite && (self || (await s.meta.getObject(dstBucket, ctx.key)))) throw fileAlreadyExists();
 
+    // A copy onto itself keeps its blobs unless they are not encrypted as the target must be (another key,
+    // e.g. after a key rotation, or encryption added or removed): then the bytes are rewritten.
+    const keepBlobs = self && src.segments.every((seg) => seg.sseKey === sseKey);
     const target: ObjectRecord = {
       bucket: dstBucket,
       key: ctx.key,
@@ -108,13 +118,13 @@ export const copyObject: Handler = async (ctx, s) => {
       serverSideEncryption,
       meta: requestMeta ?? { ...src.meta },
       tags: requestTags ?? { ...src.tags },
-      segments: self || src.type === 'Symlink' ? src.segments : [],
+      segments: keepBlobs || src.type === 'Symlink' ? src.segments : [],
       symlinkTarget: src.symlinkTarget,
     };
 
     let newBlob: string | undefined;
     let written: string | undefined;
-    if (!self && src.type !== 'Symlink') {
+    if (!keepBlobs && src.type !== 'Symlink') {
       let stream: Awaited<ReturnType<typeof openObjectRange>>;
       try {
         stream = await openObjectRange(s, src, 0, src.size - 1);
@@ -123,13 +133,13 @@ export const copyObject: Handler = async (ctx, s) => {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < MAX_ATTEMPTS) continue;
         throw err;
       }
-      const written = await s.blobs.write(stream, { maxBytes: src.size });
+      const written = await writeBlob(s, stream, { maxBytes: src.size }, sseKey);
       newBlob = written.blob;
       if (written.size !== src.size) {
         await s.blobs.delete([written.blob]);
         throw new OssError('InternalError', { message: 'The copy source changed while it was being read.' });
       }
-      target.segments = [{ blob: written.blob, size: written.size, crc64: written.crc64 }];
+      target.segments = [segmentOf(written, sseKey)];
       target.crc64 = written.crc64;
       if (src.type === 'Normal') {
         target.etag = written.md5.toString('hex').toUpperCase();

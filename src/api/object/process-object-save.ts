@@ -7,7 +7,9 @@ import { renderImage } from '../../image/render.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { readSmallBody } from '../read-body.js';
+import { segmentOf, writeBlob } from './encrypted-blob.js';
 import { followSymlink } from './resolve-symlink.js';
+import { effectiveEncryption, sseKeyFor } from './server-side-encryption.js';
 
 const MAX_FORM = 16 * 1024;
 
@@ -48,7 +50,10 @@ export const processObjectSave: Handler = async (ctx, s) => {
     process: save.process,
   });
 
-  const written = await s.blobs.write(Readable.from([out.body]), { maxBytes: out.body.length });
+  // The saved image is a new object of the target bucket: its default encryption applies.
+  const serverSideEncryption = await effectiveEncryption(s, targetName, undefined);
+  const sseKey = sseKeyFor(s, serverSideEncryption);
+  const written = await writeBlob(s, Readable.from([out.body]), { maxBytes: out.body.length }, sseKey);
   const object: ObjectRecord = {
     bucket: targetName,
     key: save.object,
@@ -63,7 +68,8 @@ export const processObjectSave: Handler = async (ctx, s) => {
     contentType: out.contentType,
     meta: {},
     tags: {},
-    segments: [{ blob: written.blob, size: written.size, crc64: written.crc64 }],
+    serverSideEncryption,
+    segments: [segmentOf(written, sseKey)],
   };
   try {
     const { released } = await s.meta.putObject(object);

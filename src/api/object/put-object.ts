@@ -6,6 +6,7 @@ import type { Handler } from '../handler.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
 import { callbackVetoes, deliverBeforeCommit } from './callback-failure.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from './callback-response.js';
+import { segmentOf } from './encrypted-blob.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -18,7 +19,12 @@ import {
   tagsFromHeader,
 } from './object-headers.js';
 import { writtenVersionHeaders } from './object-version.js';
-import { serverSideEncryptionFrom, serverSideEncryptionHeaders } from './server-side-encryption.js';
+import {
+  effectiveEncryption,
+  serverSideEncryptionFrom,
+  serverSideEncryptionHeaders,
+  sseKeyFor,
+} from './server-side-encryption.js';
 import { storeBody } from './store-body.js';
 
 export function fileAlreadyExists(): OssError {
@@ -45,13 +51,18 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
   const acl = objectAclFrom(headers);
   const storageClass = storageClassFrom(headers);
   const tags = tagsFromHeader(headers['x-oss-tagging']);
-  const serverSideEncryption = serverSideEncryptionFrom(headers);
+  const serverSideEncryption = await effectiveEncryption(s, bucket, serverSideEncryptionFrom(headers));
   // Validate the callback before storing anything.
   const callback = prepareCallback(ctx, s);
   const guard = forbidOverwriteGuard(ctx);
   if (guard) guard(await s.meta.getObject(bucket, ctx.key));
 
-  const stored = await storeBody(ctx, s, { expectedMd5, sniffImage: callback !== undefined, allowInline: true });
+  const stored = await storeBody(ctx, s, {
+    expectedMd5,
+    sniffImage: callback !== undefined,
+    allowInline: true,
+    sseKey: sseKeyFor(s, serverSideEncryption),
+  });
   const object: ObjectRecord = {
     bucket,
     key: ctx.key,
@@ -67,7 +78,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     serverSideEncryption,
     meta,
     tags,
-    segments: [{ blob: stored.blob, size: stored.size, crc64: stored.crc64 }],
+    segments: [segmentOf(stored, stored.sseKey)],
   };
   // Rendered and signed while the commit below runs; delivered only once it has succeeded.
   let written: string | undefined;

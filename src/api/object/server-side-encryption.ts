@@ -1,6 +1,8 @@
 import type { HeaderBag } from '../../auth/signature-v1.js';
 import { OssError } from '../../errors/oss-error.js';
+import type { Services } from '../../services.js';
 import type { ServerSideEncryption } from '../../storage/types.js';
+import { bucketEncryption } from '../bucket/bucket-encryption.js';
 
 const ALGORITHMS = ['AES256', 'KMS', 'SM4'];
 
@@ -10,8 +12,8 @@ function invalid(name: string, value: string, message: string): OssError {
 
 /**
  * The server-side encryption an upload asks for (PutObject, PostObject fields, AppendObject,
- * InitiateMultipartUpload, CopyObject). ossd keeps the bytes as they are (its disk is the operator's)
- * but records the request and echoes it as OSS does, so clients that check the answer are satisfied.
+ * InitiateMultipartUpload, CopyObject), recorded and echoed as OSS does. Any algorithm encrypts the bytes at
+ * rest with the server's keyring (AES-256-CTR; see storage/encryption.ts); a KMS key id is only recorded.
  * An unknown algorithm is InvalidEncryptionAlgorithmError; a key id or data encryption without KMS,
  * an empty key id, or a data encryption other than SM4 is InvalidArgument.
  */
@@ -68,4 +70,18 @@ export function serverSideEncryptionHeaders(sse: ServerSideEncryption | undefine
     'x-oss-server-side-encryption-key-id': sse.keyId,
     'x-oss-server-side-data-encryption': sse.dataEncryption,
   };
+}
+
+/** The encryption of a new object: what the request asks for, else the bucket's default (PutBucketEncryption). */
+export async function effectiveEncryption(
+  s: Services,
+  bucket: string,
+  requested: ServerSideEncryption | undefined,
+): Promise<ServerSideEncryption | undefined> {
+  return requested ?? (await bucketEncryption(s.meta, bucket));
+}
+
+/** The keyring key new bytes of an object with this encryption are encrypted with (none: stored plain). */
+export function sseKeyFor(s: Services, sse: ServerSideEncryption | undefined): string | undefined {
+  return sse ? s.keyring.primary : undefined;
 }

@@ -7,10 +7,13 @@ import type { Services } from '../../services.js';
 import { Crc64 } from '../../storage/crc64.js';
 import { StorageError } from '../../storage/errors.js';
 import type { BlobWriteOptions, BlobWriteResult } from '../../storage/types.js';
+import { encryptInline, withKeys, writeBlob } from './encrypted-blob.js';
 import { MAX_OBJECT_BYTES } from './object-headers.js';
 
 export interface StoredBody extends BlobWriteResult {
   imageInfo?: { width: number; height: number; format: string };
+  /** The keyring key the stored bytes are encrypted with (as asked); `data` is then ciphertext. */
+  sseKey?: string;
 }
 
 /**
@@ -56,7 +59,7 @@ function declaresInlineSize(ctx: RequestContext, s: Services): boolean {
 export async function storeBody(
   ctx: RequestContext,
   s: Services,
-  options: { expectedMd5?: Buffer; sniffImage?: boolean; maxBytes?: number; allowInline?: boolean },
+  options: { expectedMd5?: Buffer; sniffImage?: boolean; maxBytes?: number; allowInline?: boolean; sseKey?: string },
 ): Promise<StoredBody> {
   const sniffer = options.sniffImage ? new ImageSniffer() : undefined;
   let stored: BlobWriteResult;
@@ -65,10 +68,12 @@ export async function storeBody(
     onChunk: sniffer ? (c) => sniffer.push(c) : undefined,
   };
   try {
-    stored =
-      options.allowInline && declaresInlineSize(ctx, s)
-        ? await readInline(ctx.req, writeOptions)
-        : await s.blobs.write(ctx.req, writeOptions);
+    if (options.allowInline && declaresInlineSize(ctx, s)) {
+      stored = await readInline(ctx.req, writeOptions);
+      if (options.sseKey && stored.data) {
+        stored.data = await withKeys(s, async () => encryptInline(s, stored.blob, stored.data!, options.sseKey!));
+      }
+    } else stored = await writeBlob(s, ctx.req, writeOptions, options.sseKey);
   } catch (err) {
     if (err instanceof StorageError && err.kind === 'too-large')
       throw new OssError('EntityTooLarge', { ec: '0016-00000711' });
@@ -85,5 +90,5 @@ export async function storeBody(
       ec: '0016-00000402',
     });
   }
-  return { ...stored, imageInfo: sniffer?.result() };
+  return { ...stored, imageInfo: sniffer?.result(), sseKey: options.sseKey };
 }

@@ -55,7 +55,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
-    const blob = randomBytes(16).toString('hex');
+    const blob = options.blob ?? randomBytes(16).toString('hex');
     const file = this.pathOf(blob);
     this.writing.add(blob);
     const hasher = createBodyHasher();
@@ -85,7 +85,7 @@ export class LocalBlobStore implements BlobStore {
         fill = 0;
         // The buffer to fill next is the one written before: wait for that write.
         await settle();
-        inFlight = Promise.all([writeAll(fh, batch), hasher.update([batch])]).then(
+        inFlight = Promise.all([writeAll(fh, batch), options.unhashed ? undefined : hasher.update([batch])]).then(
           () => {},
           (err: unknown) => {
             writeError = err;

@@ -102,7 +102,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
-    const blob = randomBytes(16).toString('hex');
+    const blob = options.blob ?? randomBytes(16).toString('hex');
     const key = this.keyOf(blob);
     const deadline = Date.now() + this.maxWriteMs;
     this.writing.add(blob);
