@@ -197,6 +197,37 @@ describe('ossd migrate (embedded → embedded elsewhere)', () => {
     }
   });
 
+  it('keeps a bucket versioned; moves its current objects and warns that old versions stay behind', async () => {
+    const source = await startTestServer();
+    const client = source.client({ bucket: 'ver' }) as OSS & {
+      putBucketVersioning(b: string, s: string): Promise<unknown>;
+      getBucketVersioning(b: string): Promise<{ versionStatus?: string }>;
+    };
+    await client.putBucket('ver');
+    await client.putBucketVersioning('ver', 'Enabled');
+    await client.put('k', Buffer.from('old'));
+    await client.put('k', Buffer.from('current'));
+    const sourceDir = source.dataDir;
+    await source.close();
+    dirs.push(sourceDir);
+    const dest = tempDir();
+    const run = await migrateCli(sourceDir, `sqlite:${dest}`, `file:${dest}`);
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /warning: ver: only current objects were copied/);
+    const served = await startTestServer((c) => {
+      c.data = dest;
+    });
+    try {
+      const c = served.client({ bucket: 'ver' }) as typeof client;
+      assert.equal((await c.getBucketVersioning('ver')).versionStatus, 'Enabled');
+      assert.equal((await c.get('k')).content.toString(), 'current');
+      const next = await c.put('k', Buffer.from('next'));
+      assert.notEqual((next.res.headers as Record<string, string>)['x-oss-version-id'], 'null');
+    } finally {
+      await served.close();
+    }
+  });
+
   it('stops with a clear error, and commits nothing, when a source blob does not match its record', async () => {
     const source = await startTestServer();
     const client = source.client({ bucket: 'src' });

@@ -85,6 +85,8 @@ export function versioningConformance(open: () => Promise<Backend>): void {
       assert.notEqual(w2.versionId, w1.versionId);
       assert.equal((await b.meta.getObject('vb', 'k'))?.versionId, w2.versionId);
       assert.deepEqual(await b.meta.referencedAmong([b1, b2]), new Set([b1, b2]));
+      // Usage counts every stored version.
+      assert.deepEqual((await b.meta.bucketUsage('vb')).byClass, [{ storageClass: 'Standard', objects: 2, bytes: 2 }]);
 
       const del = await b.meta.deleteObject('vb', 'k');
       assert.equal(del.deleteMarker, true);

@@ -223,8 +223,12 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async bucketUsage(bucket: string): Promise<BucketUsage> {
     const rows = this.stmt(
-      'SELECT storage_class AS c, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, MAX(last_modified) AS lm FROM objects WHERE bucket = ? GROUP BY storage_class',
-    ).all(bucket) as { c: string; n: number; bytes: number; lm: number }[];
+      // Noncurrent versions take space too (delete markers do not).
+      `SELECT storage_class AS c, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, MAX(last_modified) AS lm FROM (
+         SELECT storage_class, size, last_modified FROM objects WHERE bucket = ?
+         UNION ALL SELECT storage_class, size, last_modified FROM object_versions WHERE bucket = ? AND is_delete_marker = 0
+       ) GROUP BY storage_class`,
+    ).all(bucket, bucket) as { c: string; n: number; bytes: number; lm: number }[];
     const uploads = this.stmt('SELECT COUNT(*) FROM uploads WHERE bucket = ?').pluck().get(bucket) as number;
     return {
       byClass: rows.map((r) => ({ storageClass: r.c, objects: r.n, bytes: r.bytes })),

@@ -168,7 +168,11 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async bucketUsage(bucket: string): Promise<BucketUsage> {
     const rows = await this.pool.query<{ c: string; n: number; bytes: number; lm: number }>(
-      'SELECT storage_class AS c, COUNT(*) AS n, COALESCE(SUM(size), 0)::bigint AS bytes, MAX(last_modified) AS lm FROM objects WHERE bucket = $1 GROUP BY storage_class',
+      // Noncurrent versions take space too (delete markers do not).
+      `SELECT storage_class AS c, COUNT(*) AS n, COALESCE(SUM(size), 0)::bigint AS bytes, MAX(last_modified) AS lm FROM (
+         SELECT storage_class, size, last_modified FROM objects WHERE bucket = $1
+         UNION ALL SELECT storage_class, size, last_modified FROM object_versions WHERE bucket = $1 AND is_delete_marker = 0
+       ) v GROUP BY storage_class`,
       [bucket],
     );
     const [u] = await this.pool.query<{ n: number }>('SELECT COUNT(*) AS n FROM uploads WHERE bucket = $1', [bucket]);
