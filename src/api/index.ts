@@ -20,6 +20,7 @@ import { getBucketLogging } from './bucket/get-bucket-logging.js';
 import { getBucketPolicy } from './bucket/get-bucket-policy.js';
 import { getBucketPolicyStatus } from './bucket/get-bucket-policy-status.js';
 import { getBucketReferer } from './bucket/get-bucket-referer.js';
+import { getBucketRequestPayment } from './bucket/get-bucket-request-payment.js';
 import { getBucketStat } from './bucket/get-bucket-stat.js';
 import { getBucketTags } from './bucket/get-bucket-tags.js';
 import { getBucketVersioning } from './bucket/get-bucket-versioning.js';
@@ -38,6 +39,7 @@ import { putBucketLifecycle } from './bucket/put-bucket-lifecycle.js';
 import { putBucketLogging } from './bucket/put-bucket-logging.js';
 import { putBucketPolicy } from './bucket/put-bucket-policy.js';
 import { putBucketReferer } from './bucket/put-bucket-referer.js';
+import { putBucketRequestPayment } from './bucket/put-bucket-request-payment.js';
 import { putBucketTags } from './bucket/put-bucket-tags.js';
 import { putBucketVersioning } from './bucket/put-bucket-versioning.js';
 import { putBucketWebsite } from './bucket/put-bucket-website.js';
@@ -137,4 +139,6 @@ export const HANDLERS: Partial<Record<OperationName, Handler>> = {
   GetBucketPolicyStatus: getBucketPolicyStatus,
   PutBucketReferer: putBucketReferer,
   GetBucketReferer: getBucketReferer,
+  PutBucketRequestPayment: putBucketRequestPayment,
+  GetBucketRequestPayment: getBucketRequestPayment,
 };

@@ -8,6 +8,7 @@ import { bucketPolicyDecision, bucketPolicyDenied, storedBucketPolicy } from './
 import type { RequestFacts } from './policy/conditions.js';
 import type { CompiledPolicy, Decision, PolicyRequest } from './policy/document.js';
 import { type RefererConfig, refererAllowed, refererConfigOf, refererDenied } from './referer.js';
+import { assertRequesterPays } from './request-payment.js';
 import { assertStsAllows } from './sts.js';
 
 /**
@@ -20,12 +21,16 @@ import { assertStsAllows } from './sts.js';
 /** Bucket configuration names (MetadataStore.getBucketConfig) of the bucket policy and Referer settings. */
 export const POLICY_CONFIG = 'access.policy';
 export const REFERER_CONFIG = 'access.referer';
+/** `Requester` when pay-by-requester is on (PutBucketRequestPayment); absent otherwise. */
+export const REQUEST_PAYMENT_CONFIG = 'access.request-payment';
 const ACCESS_PREFIX = 'access.';
 
 export interface BucketAccess {
   /** The compiled bucket policy; null when the stored text no longer compiles (fails closed). */
   policy?: CompiledPolicy | null;
   referer?: RefererConfig;
+  /** Pay-by-requester: anonymous requests refused, other accounts must send x-oss-request-payer. */
+  requesterPays?: boolean;
 }
 
 /** Both access settings of a bucket in one store query. */
@@ -34,6 +39,7 @@ export async function loadBucketAccess(meta: MetadataStore, bucket: BucketRecord
   for (const r of await meta.listBucketConfig(bucket.name, ACCESS_PREFIX)) {
     if (r.name === POLICY_CONFIG) out.policy = storedBucketPolicy(r.value, bucket.owner);
     else if (r.name === REFERER_CONFIG) out.referer = refererConfigOf(r.value);
+    else if (r.name === REQUEST_PAYMENT_CONFIG) out.requesterPays = r.value === 'Requester';
   }
   return out;
 }
@@ -42,6 +48,8 @@ export async function loadBucketAccess(meta: MetadataStore, bucket: BucketRecord
 export interface Requester {
   readonly principal: Principal | null;
   readonly facts: RequestFacts;
+  /** `x-oss-request-payer` (header, or query parameter of a signed URL). */
+  readonly requestPayer?: string;
   access(bucket: BucketRecord): Promise<BucketAccess>;
 }
 
@@ -76,6 +84,7 @@ export function newRequester(meta: MetadataStore, shape: RequestShape, principal
     get facts() {
       return { ...base, accessKeyId: principal()?.accessKeyId };
     },
+    requestPayer: shape.headers['x-oss-request-payer'] ?? shape.params.get('x-oss-request-payer'),
     access(bucket) {
       let p = loaded.get(bucket.name);
       if (!p) {
@@ -120,6 +129,13 @@ export async function checkAccess(r: Requester, a: AccessCheck): Promise<void> {
     }
   }
   if (decision === 'Deny') throw bucketPolicyDenied();
+  if (bucket && bucketScoped && principal?.accountId !== bucket.owner && (await r.access(bucket)).requesterPays) {
+    assertRequesterPays({
+      anonymous: principal === null,
+      presigned: principal?.presigned === true,
+      requestPayer: r.requestPayer,
+    });
+  }
   try {
     authorize(a.level, principal, bucket, a.objectAcl);
   } catch (err) {

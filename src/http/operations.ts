@@ -66,6 +66,8 @@ export const OPERATIONS = {
   DeleteBucketPolicy: 'owner',
   GetBucketPolicyStatus: 'owner',
   PutBucketReferer: 'owner',
+  PutBucketRequestPayment: 'owner',
+  GetBucketRequestPayment: 'owner',
   GetBucketReferer: 'owner',
 } as const;
 

@@ -27,7 +27,6 @@ const UNSUPPORTED_BUCKET = [
   'replication',
   'replicationProgress',
   'replicationLocation',
-  'requestPayment',
   'qos',
   'transferAcceleration',
   'stat',
@@ -116,6 +115,7 @@ export function resolveOperation(
         if (has('referer')) return 'GetBucketReferer';
         if (has('lifecycle')) return 'GetBucketLifecycle';
         if (has('encryption')) return 'GetBucketEncryption';
+        if (has('requestPayment')) return 'GetBucketRequestPayment';
         if (has('style')) return has('styleName') ? 'GetStyle' : 'ListStyle';
         if (has('uploads')) return 'ListMultipartUploads';
         if (has('versioning')) return 'GetBucketVersioning';
@@ -132,6 +132,7 @@ export function resolveOperation(
         if (has('referer')) return 'PutBucketReferer';
         if (has('lifecycle')) return 'PutBucketLifecycle';
         if (has('encryption')) return 'PutBucketEncryption';
+        if (has('requestPayment')) return 'PutBucketRequestPayment';
         if (has('style')) return 'PutStyle';
         if (has('versioning')) return 'PutBucketVersioning';
         unsupported(query, UNSUPPORTED_BUCKET);

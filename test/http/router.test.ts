@@ -180,6 +180,8 @@ describe('resolveOperation', () => {
     ['PUT', bucket, 'lifecycle', {}, 'PutBucketLifecycle'],
     ['DELETE', bucket, 'lifecycle', {}, 'DeleteBucketLifecycle'],
     ['GET', bucket, 'encryption', {}, 'GetBucketEncryption'],
+    ['GET', bucket, 'requestPayment', {}, 'GetBucketRequestPayment'],
+    ['PUT', bucket, 'requestPayment', {}, 'PutBucketRequestPayment'],
     ['PUT', bucket, 'encryption', {}, 'PutBucketEncryption'],
     ['DELETE', bucket, 'encryption', {}, 'DeleteBucketEncryption'],
     ['GET', bucket, 'style', {}, 'ListStyle'],
@@ -239,7 +241,7 @@ describe('resolveOperation', () => {
   }
 
   const notImplemented: [string, Target, string][] = [
-    ...['inventory', 'worm', 'replication', 'requestPayment', 'transferAcceleration', 'metaQuery', 'cname'].map(
+    ...['inventory', 'worm', 'replication', 'transferAcceleration', 'metaQuery', 'cname'].map(
       (q): [string, Target, string] => ['GET', bucket, q],
     ),
     ['PUT', bucket, 'stat'],

@@ -24,6 +24,8 @@ export const RAM_ACTIONS: Record<OperationName, string> = {
   PutBucketLogging: 'PutBucketLogging',
   GetBucketLogging: 'GetBucketLogging',
   DeleteBucketLogging: 'DeleteBucketLogging',
+  PutBucketRequestPayment: 'PutBucketRequestPayment',
+  GetBucketRequestPayment: 'GetBucketRequestPayment',
   PutBucketEncryption: 'PutBucketEncryption',
   GetBucketEncryption: 'GetBucketEncryption',
   DeleteBucketEncryption: 'DeleteBucketEncryption',
