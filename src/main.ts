@@ -6,6 +6,9 @@ import { ensureRootCredentials, type RootCredentials } from './auth/root-credent
 import { openStorage, type Storage } from './backends.js';
 import type { AddressPolicy } from './callback/address-policy.js';
 import { type CallbackKeys, loadOrCreateCallbackKeys, loadOrCreateSharedCallbackKeys } from './callback/keys.js';
+import { loadNotificationRules, Notifier } from './callback/notifier.js';
+import { DeliveryQueueWorker } from './callback/queue-worker.js';
+import { DEFAULT_NOTIFICATION_RETRY, loadRetryPolicy } from './callback/retry-policy.js';
 import { CallbackService } from './callback/service.js';
 import { effectiveCallbackPolicy } from './config/callback-policy.js';
 import { type Config, parseAddress } from './config/config.js';
@@ -31,8 +34,9 @@ export function buildCallbackService(
   keys: CallbackKeys,
   logger: Logger,
   endpoint: () => string,
-): { service: CallbackService; policy: AddressPolicy } {
+): { service: CallbackService; policy: AddressPolicy; queue: DeliveryQueueWorker; notifier: Notifier } {
   const { policy } = effectiveCallbackPolicy(config);
+  let queue: DeliveryQueueWorker | undefined;
   const service = new CallbackService(
     {
       timeoutMs: config.callback.timeoutMs,
@@ -41,15 +45,36 @@ export function buildCallbackService(
       absentNumbersAsNull: config.callback.absentNumbersAsNull,
       policy,
       publicKeyUrl: config.callback.publicKeyUrl,
+      signatureV2: config.callback.signatureV2,
     },
     {
       privateKey: keys.privateKey,
       deliveries: storage.deliveries,
       publicKeyUrl: () => `${endpoint()}/callback_pub_key_v1.pem`,
       logger,
+      retryPolicy: (bucket) => loadRetryPolicy(storage.meta, bucket),
+      onQueued: (at) => queue?.poke(at),
     },
   );
-  return { service, policy };
+  queue = new DeliveryQueueWorker(
+    storage.deliveries,
+    (d) => service.attemptQueued(d),
+    {
+      pollMs: config.callback.queuePollMs,
+      claimMs: Math.max(60_000, config.callback.timeoutMs * 12),
+    },
+    logger,
+  );
+  const worker = queue;
+  const notifier = new Notifier({
+    deliveries: storage.deliveries,
+    rules: (bucket) => loadNotificationRules(storage.meta, bucket),
+    retryPolicy: async (bucket) => (await loadRetryPolicy(storage.meta, bucket)) ?? DEFAULT_NOTIFICATION_RETRY,
+    region: config.region,
+    onQueued: () => worker.poke(),
+    logger,
+  });
+  return { service, policy, queue, notifier };
 }
 
 /**
@@ -106,7 +131,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const { host, port } = parseAddress(config.address);
   const consoleAddress = consoleAddressOf(config);
   let endpoint = config.publicEndpoint ?? '';
-  const { service, policy } = buildCallbackService(config, storage, keys, logger, () => endpoint);
+  const { service, policy, queue, notifier } = buildCallbackService(config, storage, keys, logger, () => endpoint);
   const metrics = new Metrics(options.logger === undefined);
   const services: Services = {
     config,
@@ -115,7 +140,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     backends: storage.describe,
     logger,
     metrics,
-    callbacks: { service, deliveries: storage.deliveries, publicKeyPem: keys.publicKeyPem, policy },
+    callbacks: { service, deliveries: storage.deliveries, publicKeyPem: keys.publicKeyPem, policy, notifier, queue },
     endpoint: () => endpoint,
   };
   const server = createServer(services);
@@ -126,6 +151,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const actual = (server.address() as AddressInfo).port;
   const scheme = config.tlsCert ? 'https' : 'http';
   if (!endpoint) endpoint = `${scheme}://localhost:${actual}`;
+  queue.start();
   let webConsole: RunningConsole | undefined;
   let metricsListener: RunningMetricsListener | undefined;
   try {
@@ -134,6 +160,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   } catch (err) {
     server.close();
     await webConsole?.close();
+    await queue.stop();
     await uploadCollector.stop();
     await blobCollector?.stop();
     await storage.close();
@@ -153,6 +180,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       ]);
       await uploadCollector.stop();
       await blobCollector?.stop();
+      await queue.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
       await service.close();
       await storage.close();

@@ -1,5 +1,7 @@
 import type { AddressPolicy } from './callback/address-policy.js';
 import type { DeliveryStore } from './callback/delivery-store.js';
+import type { Notifier } from './callback/notifier.js';
+import type { DeliveryQueueWorker } from './callback/queue-worker.js';
 import type { CallbackService } from './callback/service.js';
 import type { Config } from './config/config.js';
 import type { Logger } from './observability/logger.js';
@@ -20,6 +22,10 @@ export interface Services {
     deliveries: DeliveryStore;
     publicKeyPem: string;
     policy: AddressPolicy;
+    /** Event notifications: handlers call emitObjectEvents (api/object/notify.ts) after a commit. */
+    notifier: Notifier;
+    /** Retries and notifications, from the delivery log. */
+    queue: DeliveryQueueWorker;
   };
   /** The endpoint clients are told to use (e.g. http://localhost:18080). */
   endpoint: () => string;

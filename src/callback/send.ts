@@ -11,7 +11,7 @@ import type { CallbackBodyType, CallbackTarget } from './parse.js';
 import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
 import { capBuffer, capText, MAX_RECORDED_BODY_BYTES } from './record-caps.js';
-import { callbackStringToSign, signStringToSign } from './sign.js';
+import { callbackStringToSign, signStringToSign, signV2 } from './sign.js';
 import { loadUndici } from './undici.js';
 
 export type FailureCause =
@@ -78,6 +78,13 @@ export interface SendOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Name resolution (default: the system resolver); resolved once per attempt. */
   lookup?: LookupAll;
+  /**
+   * ossd's extension headers (OSS sends none of them): `x-ossd-delivery-id` and `x-ossd-attempt`, and
+   * with `signatureV2` also `x-ossd-timestamp` and `x-ossd-signature` (see signV2).
+   */
+  delivery?: { id: string; attempt: number; signatureV2: boolean };
+  /** Event notifications: any 2xx reply succeeds, whatever its body (callbacks need 200 and JSON). */
+  anySuccess?: boolean;
 }
 
 /** What the real service sends (from its documented callback request). */
@@ -137,6 +144,15 @@ async function attempt(
   for (const [name, value] of Object.entries(opts.additionalHeaders)) {
     delete requestHeaders[name.toLowerCase()]; // e.g. a User-Agent of the application's choosing replaces ours
     requestHeaders[name] = value;
+  }
+  if (opts.delivery) {
+    requestHeaders['x-ossd-delivery-id'] = opts.delivery.id;
+    requestHeaders['x-ossd-attempt'] = String(opts.delivery.attempt);
+    if (opts.delivery.signatureV2) {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      requestHeaders['x-ossd-timestamp'] = timestamp;
+      requestHeaders['x-ossd-signature'] = await signV2(opts.privateKey, timestamp, opts.delivery.id, stringToSign);
+    }
   }
   const signed = capText(stringToSign.toString('utf8'));
   const record: AttemptRecord = {
@@ -230,6 +246,12 @@ async function attempt(
     res.body.on('error', () => {}); // destroyed on purpose below when too large; errors surface via iteration
     const responseHeaders = flatHeaders(res.headers);
     Object.assign(record, { status: res.statusCode, responseHeaders });
+    if (opts.anySuccess && res.statusCode >= 200 && res.statusCode < 300) {
+      const { data, over } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES);
+      reusable = !over;
+      if (over) res.body.destroy();
+      return { ...finish({ responseBody: keepReply(data, over), ok: true }), reply: data };
+    }
     if (res.statusCode !== 200) {
       const { data, over } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES);
       return finish({ responseBody: keepReply(data, over), cause: 'status', message: MESSAGES.status(res.statusCode) });

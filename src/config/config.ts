@@ -103,6 +103,13 @@ export interface CallbackConfig {
   publicKeyUrl?: string;
   /** PEM file with the RSA private key used to sign callbacks (default: generated in the data directory). */
   privateKeyFile?: string;
+  /**
+   * Also sign every callback and notification with x-ossd-timestamp and x-ossd-signature (ossd's
+   * replay-safe signature, an extension; the OSS `authorization` header is sent either way).
+   */
+  signatureV2: boolean;
+  /** How often the retry/notification queue is polled, in ms (new notifications are sent at once). */
+  queuePollMs: number;
 }
 
 export const DEFAULT_PORT = 18080;
@@ -132,6 +139,8 @@ export function defaultConfig(): Config {
       denyPrivate: false,
       allowPrivate: false,
       allowLinkLocal: false,
+      signatureV2: false,
+      queuePollMs: 1000,
     },
   };
 }
@@ -285,6 +294,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       path: 'callback.privateKeyFile',
       kind: 'string',
       help: 'PEM RSA private key for signing callbacks (default generated in data dir)',
+    },
+    {
+      flag: 'callback-signature-v2',
+      path: 'callback.signatureV2',
+      kind: 'boolean',
+      help: 'also send x-ossd-timestamp + x-ossd-signature (replay-safe, checked by @ossd/verify) on callbacks and notifications (default false)',
+    },
+    {
+      flag: 'callback-queue-poll-ms',
+      path: 'callback.queuePollMs',
+      kind: 'number',
+      help: 'how often callback retries and event notifications due are looked for (default 1000)',
     },
   ];
 

@@ -4,6 +4,7 @@ import { OssError } from '../../errors/oss-error.js';
 import { xmlResponse } from '../../http/context.js';
 import { children, childText, parseXml, renderXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
+import { notifyObjectsRemoved } from '../object/notify.js';
 import { readSmallBody } from '../read-body.js';
 import { encodingParam } from './list-objects.js';
 
@@ -54,6 +55,8 @@ export const deleteMultipleObjects: Handler = async (ctx, s) => {
   // Concurrent deletes share group commits.
   const results = await Promise.all(keys.map((k) => s.meta.deleteObject(bucket.name, k)));
   await s.blobs.delete(results.flatMap((r) => r.released));
+  const removed = [...new Set(keys.filter((_, i) => results[i].existed))];
+  await notifyObjectsRemoved(ctx, s, 'ObjectRemoved:DeleteObjects', bucket.name, removed);
   return xmlResponse(
     renderXml('DeleteResult', {
       EncodingType: ctx.params.get('encoding-type') === 'url' ? 'url' : undefined,

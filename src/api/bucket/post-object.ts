@@ -14,6 +14,7 @@ import { StorageError } from '../../storage/errors.js';
 import type { BlobWriteResult, ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
+import { notifyObjectCreated } from '../object/notify.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
 import { type FormFile, PostForm } from './post-form.js';
@@ -123,6 +124,7 @@ export const postObject: Handler = async (ctx, s) => {
       'content-md5': object.contentMd5,
       ...serverSideEncryptionHeaders(object.serverSideEncryption),
     };
+    await notifyObjectCreated(ctx, s, 'ObjectCreated:PostObject', object);
     if (delivery) return await callbackResponse(s, delivery, headers);
     return successResponse(ctx, s, upload, object, headers);
   } catch (err) {

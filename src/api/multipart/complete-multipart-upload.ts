@@ -7,6 +7,7 @@ import type { MultipartUpload, ObjectRecord, PartRecord } from '../../storage/ty
 import { encodingParam } from '../bucket/list-objects.js';
 import type { Handler } from '../handler.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
+import { notifyObjectCreated } from '../object/notify.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
 import { serverSideEncryptionHeaders } from '../object/server-side-encryption.js';
@@ -154,6 +155,7 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
   const upload = await loadUpload(ctx, s);
   const requested = await requestedParts(ctx);
   const object = await complete(ctx, s, upload, requested);
+  await notifyObjectCreated(ctx, s, 'ObjectCreated:CompleteMultipartUpload', object);
   const headers = {
     etag: quoteEtag(object.etag),
     'x-oss-hash-crc64ecma': object.crc64,

@@ -5,6 +5,7 @@ import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { releaseBlobs } from '../multipart/multipart-common.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
+import { notifyObjectCreated } from './notify.js';
 import {
   contentHeadersFrom,
   MAX_OBJECT_BYTES,
@@ -122,6 +123,7 @@ export const appendObject: Handler = async (ctx, s) => {
     throw err;
   }
   if (stored.size === 0) await releaseBlobs(s, [stored.blob]);
+  await notifyObjectCreated(ctx, s, 'ObjectCreated:AppendObject', object, stored.size);
   return {
     status: 200,
     headers: {

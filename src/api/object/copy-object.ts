@@ -6,6 +6,7 @@ import type { Handler } from '../handler.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
 import { checkConditions } from './conditions.js';
 import { loadSourceBucket, loadSourceObject, parseCopySource } from './copy-source.js';
+import { notifyObjectCreated } from './notify.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -147,6 +148,7 @@ export const copyObject: Handler = async (ctx, s) => {
       throw err;
     }
 
+    await notifyObjectCreated(ctx, s, 'ObjectCreated:CopyObject', target);
     const etag = quoteEtag(target.etag);
     return xmlResponse(renderXml('CopyObjectResult', { ETag: etag, LastModified: ossXmlDate(target.lastModified) }), {
       etag,

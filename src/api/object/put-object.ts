@@ -5,6 +5,7 @@ import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from './callback-response.js';
+import { notifyObjectCreated } from './notify.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -84,6 +85,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     'content-md5': object.contentMd5,
     ...serverSideEncryptionHeaders(object.serverSideEncryption),
   };
+  await notifyObjectCreated(ctx, s, 'ObjectCreated:PutObject', object);
   if (delivery) return callbackResponse(s, delivery, responseHeaders);
   return { status: 200, headers: responseHeaders };
 };
