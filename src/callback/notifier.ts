@@ -16,7 +16,8 @@ import {
   type NotificationRule,
   ruleMatches,
 } from './notification-rules.js';
-import { newDeliveryId } from './service.js';
+import type { DeliveryOutcome } from './send.js';
+import { type CallbackService, newDeliveryId } from './service.js';
 
 /** A committed change to one object. */
 export interface ObjectEvent {
@@ -192,3 +193,45 @@ function queuedNotification(
 }
 
 export { loadNotificationRules };
+
+/**
+ * Sends a sample `ObjectCreated:PutObject` event (key `ossd-notification-test`) through rule `rule` to
+ * each of its targets now, recording each delivery: the `test` command and the console's Test button.
+ */
+export async function testNotificationRule(
+  service: Pick<CallbackService, 'sendNotificationNow'>,
+  rule: NotificationRule,
+  bucket: { name: string; owner: string },
+  region: string,
+  requestId: string,
+): Promise<{ url: string; deliveryId?: string; outcome: DeliveryOutcome }[]> {
+  const event: ObjectEvent = {
+    name: 'ObjectCreated:PutObject',
+    bucket: bucket.name,
+    bucketOwner: bucket.owner,
+    key: 'ossd-notification-test',
+    size: 0,
+    eTag: 'D41D8CD98F00B204E9800998ECF8427E',
+    requestId,
+    sourceIp: '127.0.0.1',
+    principalId: bucket.owner,
+  };
+  const body = notificationMessage(event, rule, region);
+  const results: { url: string; deliveryId?: string; outcome: DeliveryOutcome }[] = [];
+  for (const url of rule.targets) {
+    const target = parseCallbackUrl(url);
+    if (!target) continue;
+    const { record, outcome } = await service.sendNotificationNow(
+      {
+        targets: [target],
+        bodyType: 'application/json',
+        additionalHeaders: { 'x-ossd-notification-rule': rule.id },
+        sni: true,
+      },
+      body,
+      { requestId, bucket: bucket.name, key: event.key, operation: event.name },
+    );
+    results.push({ url, deliveryId: record?.id, outcome });
+  }
+  return results;
+}
