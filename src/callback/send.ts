@@ -149,7 +149,7 @@ async function attempt(
     requestHeaders['x-ossd-delivery-id'] = opts.delivery.id;
     requestHeaders['x-ossd-attempt'] = String(opts.delivery.attempt);
     if (opts.delivery.signatureV2) {
-      const timestamp = String(Math.floor(Date.now() / 1000));
+      const timestamp = String(Date.now());
       requestHeaders['x-ossd-timestamp'] = timestamp;
       requestHeaders['x-ossd-signature'] = await signV2(opts.privateKey, timestamp, opts.delivery.id, stringToSign);
     }
@@ -247,8 +247,16 @@ async function attempt(
     const responseHeaders = flatHeaders(res.headers);
     Object.assign(record, { status: res.statusCode, responseHeaders });
     if (opts.anySuccess && res.statusCode >= 200 && res.statusCode < 300) {
-      const { data, over } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES);
-      reusable = !over;
+      // A 2xx status is the answer: a reply body cut short or malformed (e.g. a 204 declaring a length)
+      // does not undo it; the connection is just not reused then.
+      let data: Buffer = Buffer.alloc(0);
+      let over = false;
+      try {
+        ({ data, over } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES));
+        reusable = !over;
+      } catch {
+        reusable = false;
+      }
       if (over) res.body.destroy();
       return { ...finish({ responseBody: keepReply(data, over), ok: true }), reply: data };
     }

@@ -63,7 +63,7 @@ export function signStringToSign(privateKey: KeyObject, stringToSign: Buffer): P
 /**
  * The ossd v2 signature (an extension, sent as `x-ossd-signature` beside OSS's `authorization`): base64
  * RSA PKCS#1 v1.5 with SHA-256 over `timestamp + "\n" + deliveryId + "\n" + stringToSign`, where
- * `timestamp` is the `x-ossd-timestamp` header (Unix seconds) and `stringToSign` the bytes OSS signs.
+ * `timestamp` is the `x-ossd-timestamp` header (Unix time in milliseconds) and `stringToSign` the bytes OSS signs.
  */
 export function signV2(
   privateKey: KeyObject,
