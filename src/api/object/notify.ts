@@ -49,3 +49,27 @@ export async function notifyObjectsRemoved(
 ): Promise<void> {
   await s.callbacks.notifier.emit(keys.map((key) => ({ ...base(ctx, bucket), name, key })));
 }
+
+/**
+ * For lifecycle expiration (call after the expired objects' deletes have committed): queues
+ * `ObjectRemoved:Expire` notifications for `keys` of `bucket`, as done by ossd itself (principal
+ * `ossd-lifecycle`, source address empty). `requestId` identifies the lifecycle run.
+ */
+export async function notifyObjectsExpired(
+  s: Pick<Services, 'callbacks'>,
+  bucket: { name: string; owner: string },
+  keys: string[],
+  requestId: string,
+): Promise<void> {
+  await s.callbacks.notifier.emit(
+    keys.map((key) => ({
+      name: 'ObjectRemoved:Expire' as const,
+      bucket: bucket.name,
+      bucketOwner: bucket.owner,
+      key,
+      requestId,
+      sourceIp: '',
+      principalId: 'ossd-lifecycle',
+    })),
+  );
+}
