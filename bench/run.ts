@@ -15,6 +15,7 @@ import { imageProcessing } from './workloads/image.js';
 import { listing } from './workloads/listing.js';
 import { memory } from './workloads/memory.js';
 import { multipart } from './workloads/multipart.js';
+import { notifications } from './workloads/notifications.js';
 import { type OssdResults, objectIo } from './workloads/object-io.js';
 import { scaleOut } from './workloads/scale-out.js';
 
@@ -29,7 +30,7 @@ const value = (name: string) => {
   return next === undefined || next.startsWith('--') ? '' : next;
 };
 const quick = Boolean(flag('quick'));
-const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out'];
+const ALL = ['io', 'callback', 'multipart', 'listing', 'memory', 'alioss', 'image', 'notify', 'scale-out'];
 // `--backend pg+rgw` runs the scale-out workload (ossd nodes on PostgreSQL + a Ceph RGW).
 const backend = value('backend');
 if (backend !== undefined && backend !== 'pg+rgw') {
@@ -92,6 +93,7 @@ const steps: [string, () => Promise<void>][] = [
   ['memory', () => memory(plan, report)],
   ['alioss', () => aliOss(plan, report, undici)],
   ['image', () => imageProcessing(plan, report)],
+  ['notify', () => notifications(plan, report)],
   ['scale-out', () => scaleOut(plan, report)],
 ];
 for (const [name, step] of steps) {
