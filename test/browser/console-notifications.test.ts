@@ -77,8 +77,7 @@ describe('console: retries and notifications in a real browser', { timeout: 60_0
       /notification.*OK.*ObjectCreated:PutObject/s,
     );
 
-    await page.goBack();
-    await page.goBack();
+    await page.goBack(); // to #/notifications?bucket=notified
     await page.waitForSelector('[data-testid=rules] tbody tr');
     await page.click('[data-testid=rules] button:text("Remove")');
     await page.waitForSelector('text=No rules.');
