@@ -151,6 +151,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const actual = (server.address() as AddressInfo).port;
   const scheme = config.tlsCert ? 'https' : 'http';
   if (!endpoint) endpoint = `${scheme}://localhost:${actual}`;
+  if (!storage.shared) await storage.deliveries.releaseStaleClaims?.();
   queue.start();
   let webConsole: RunningConsole | undefined;
   let metricsListener: RunningMetricsListener | undefined;

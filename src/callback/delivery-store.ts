@@ -121,6 +121,8 @@ export interface DeliveryStore {
   complete(id: string, owner: string, update: DeliveryUpdate): Promise<boolean>;
   /** Pending deliveries (for metrics, the console and tests). */
   countPending(bucket?: string): Promise<number>;
+  /** Single-process stores only: drops every claim (called when the one server starts). */
+  releaseStaleClaims?(): Promise<void>;
 }
 
 export const DEFAULT_LIST_LIMIT = 50;

@@ -94,9 +94,18 @@ export class SqliteDeliveryStore implements DeliveryStore {
       CREATE INDEX IF NOT EXISTS callback_deliveries_pending_key ON callback_deliveries (bucket, key, target, seq)
         WHERE state = 'pending';
     `);
-    // One process serves a data directory (the serve lock): claims of an earlier process are void.
-    db.exec(
-      `UPDATE callback_deliveries SET claimed_by = NULL, claim_until = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL`,
+  }
+
+  /**
+   * One `ossd serve` holds a data directory (the serve lock), so at its start the claims of an earlier
+   * process (one that died mid-delivery) are void. Not done on open: admin commands open the store
+   * beside a running server.
+   */
+  async releaseStaleClaims(): Promise<void> {
+    await this.write(() =>
+      this.stmt(
+        "UPDATE callback_deliveries SET claimed_by = NULL, claim_until = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL",
+      ).run(),
     );
   }
 
