@@ -16,6 +16,7 @@ import { putWithCallback } from '../helpers/callback-client.js';
 import { type CallbackReceiver, type ReceivedRequest, startCallbackReceiver } from '../helpers/callback-receiver.js';
 import { REPO } from '../helpers/spawn-ossd.js';
 import { ONE_NODE_ONLY, startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
+import { buildForm, policyOf, postForm, v1Fields } from '../post-object/post-helpers.js';
 
 interface OssEventMessage {
   events: {
@@ -132,6 +133,20 @@ describe('event notifications (ossd extension), end to end with ali-oss and real
     assert.ok(e.userIdentity.principalId);
     assert.match(String(put.headers['x-ossd-delivery-id']), /^[0-9a-f]{16}$/);
     assert.equal(put.headers['x-ossd-attempt'], '1');
+  });
+
+  it('notifies a browser form upload as ObjectCreated:PostObject', async () => {
+    const before = images.requests.length;
+    const fd = buildForm(
+      [['key', 'images/form.jpg'], ['success_action_status', '201'], ...v1Fields(client, policyOf([]))],
+      { data: Buffer.from('form bytes'), type: 'image/jpeg' },
+    );
+    const r = await postForm(server.port, fd, { path: '/notifybucket/' });
+    assert.equal(r.status, 201, r.text);
+    await images.waitForRequests(before + 1, 10_000);
+    const e = message(images.requests[before]).events[0];
+    assert.equal(e.eventName, 'ObjectCreated:PostObject');
+    assert.deepEqual(e.oss.object, { key: 'images/form.jpg', size: 10, eTag: md5('form bytes'), deltaSize: 10 });
   });
 
   it('signs notifications like callbacks (OSS authorization and ossd v2), verified by @ossd/verify', async () => {
