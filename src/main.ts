@@ -133,6 +133,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   let endpoint = config.publicEndpoint ?? '';
   const { service, policy, queue, notifier } = buildCallbackService(config, storage, keys, logger, () => endpoint);
   const metrics = new Metrics(options.logger === undefined);
+  queue.onResult = (d, u) =>
+    metrics.queueAttempts.inc({ kind: d.kind, outcome: u.ok ? 'ok' : u.state === 'pending' ? 'retry' : 'failed' });
   const services: Services = {
     config,
     meta: storage.meta,

@@ -30,6 +30,8 @@ export class DeliveryQueueWorker {
   private stopped = false;
   private again = false;
   private readonly options: QueueWorkerOptions;
+  /** Told of each attempt's result (metrics). */
+  onResult?: (d: DeliveryRecord, update: DeliveryUpdate) => void;
 
   constructor(
     private readonly store: DeliveryStore,
@@ -95,6 +97,7 @@ export class DeliveryQueueWorker {
   private async one(d: DeliveryRecord): Promise<void> {
     try {
       const update = await this.attempt(d);
+      this.onResult?.(d, update);
       const kept = await this.store.complete(d.id, this.owner, update);
       if (!kept) this.logger?.warn({ deliveryId: d.id }, 'delivery queue: claim lost before the result was written');
     } catch (err) {

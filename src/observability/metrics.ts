@@ -9,6 +9,7 @@ export class Metrics {
   readonly bytesOut: Counter<'operation'>;
   readonly callbacks: Counter<'outcome'>;
   readonly diskFull: Counter<'operation'>;
+  readonly queueAttempts: Counter<'kind' | 'outcome'>;
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
@@ -41,6 +42,12 @@ export class Metrics {
       name: 'ossd_callbacks_total',
       help: 'Callback deliveries by outcome',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.queueAttempts = new Counter({
+      name: 'ossd_delivery_queue_attempts_total',
+      help: 'Queued deliveries attempted (callback retries, event notifications) by kind and outcome: ok, retry, failed',
+      labelNames: ['kind', 'outcome'],
       registers: [this.registry],
     });
     this.diskFull = new Counter({

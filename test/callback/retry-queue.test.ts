@@ -138,6 +138,12 @@ describe('callback retries (ossd extension), end to end with ali-oss and a real 
     assert.equal(done.attempts.length, got.length);
     // Each retry is signed anew over the same body (the OSS signature still verifies).
     assert.ok(got.every((r) => r.body.toString() === 'o=retry.txt'));
+    if (!ONE_NODE_ONLY) {
+      // One node's metrics (on a cluster the retries are spread over the nodes).
+      const metrics = await (await fetch(`${server.endpoint}/-/metrics`)).text();
+      assert.match(metrics, /ossd_delivery_queue_attempts_total\{kind="callback",outcome="ok"\} 1/);
+      assert.match(metrics, /ossd_delivery_queue_attempts_total\{kind="callback",outcome="retry"\} [1-9]/);
+    }
   });
 
   it('stops after the policy retries, leaving the delivery failed and done', async () => {
