@@ -95,11 +95,17 @@ export interface NotifierDeps {
   logger?: { warn(obj: object, msg?: string): void };
 }
 
-/** How long a bucket's rules are reused before being read again (rules changed elsewhere apply after it). */
+/**
+ * How long a bucket's rules (and retry policy, for notifications) are reused before being read again:
+ * a change made elsewhere (another node, the CLI) applies after it.
+ */
 export const RULE_CACHE_MS = 2000;
 
 export class Notifier {
-  private readonly cache = new Map<string, { at: number; rules: Promise<NotificationRule[]> }>();
+  private readonly cache = new Map<
+    string,
+    { at: number; config: Promise<{ rules: NotificationRule[]; policy?: RetryPolicy }> }
+  >();
 
   constructor(private readonly deps: NotifierDeps) {}
 
@@ -109,16 +115,20 @@ export class Notifier {
     else this.cache.delete(bucket);
   }
 
-  private rulesOf(bucket: string): Promise<NotificationRule[]> {
+  /** A bucket's rules, and its retry policy when it has rules (both cached for RULE_CACHE_MS). */
+  private configOf(bucket: string): Promise<{ rules: NotificationRule[]; policy?: RetryPolicy }> {
     const hit = this.cache.get(bucket);
-    if (hit && Date.now() - hit.at < RULE_CACHE_MS) return hit.rules;
-    const rules = this.deps.rules(bucket).catch((err: unknown) => {
+    if (hit && Date.now() - hit.at < RULE_CACHE_MS) return hit.config;
+    const config = (async () => {
+      const rules = await this.deps.rules(bucket);
+      return rules.length ? { rules, policy: await this.deps.retryPolicy(bucket) } : { rules };
+    })().catch((err: unknown) => {
       this.cache.delete(bucket);
       throw err;
     });
-    this.cache.set(bucket, { at: Date.now(), rules });
+    this.cache.set(bucket, { at: Date.now(), config });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
-    return rules;
+    return config;
   }
 
   /**
@@ -128,9 +138,8 @@ export class Notifier {
   async emit(events: ObjectEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     try {
-      const rules = await this.rulesOf(events[0].bucket);
-      if (rules.length === 0) return 0;
-      const policy = await this.deps.retryPolicy(events[0].bucket);
+      const { rules, policy } = await this.configOf(events[0].bucket);
+      if (rules.length === 0 || !policy) return 0;
       const now = Date.now();
       const queued: Promise<unknown>[] = [];
       for (const e of events) {

@@ -54,10 +54,12 @@ export async function handleNotificationAdmin(
       if (method === 'PUT') {
         const p = parseRetryPolicy(await readJson(req));
         await saveRetryPolicy(s.meta, bucketName, p.retries > 0 ? p : undefined);
+        s.callbacks.notifier.invalidate(bucketName);
         return { status: 200, body: { bucket: bucketName, policy: p.retries > 0 ? p : null } };
       }
       if (method === 'DELETE') {
         await saveRetryPolicy(s.meta, bucketName, undefined);
+        s.callbacks.notifier.invalidate(bucketName);
         return { status: 200, body: { bucket: bucketName, policy: null } };
       }
     } else if (rules) {
