@@ -11,6 +11,7 @@ import { admin, eventually } from '../helpers/admin-api.js';
 import { putWithCallback } from '../helpers/callback-client.js';
 import { type CallbackReceiver, type ReceivedRequest, startCallbackReceiver } from '../helpers/callback-receiver.js';
 import { type Cluster, sharedStores, startCluster } from '../helpers/cluster.js';
+import { type Spawned, spawnOssd } from '../helpers/spawn-ossd.js';
 import { ossClient } from '../helpers/start-server.js';
 
 const ID = 'queueKeyId0001';
@@ -148,3 +149,99 @@ describe('callback retries and notifications claimed exactly once on 2 nodes', {
     assert.equal(log.body.deliveries.filter((d) => d.kind === 'notification').length, N);
   });
 });
+
+const processStores = await sharedStores();
+
+describe('callback retries claimed exactly once by 2 ossd processes', {
+  skip: typeof processStores === 'string' ? processStores : undefined,
+}, () => {
+  it('two `ossd serve` processes on one PostgreSQL + S3 store make every attempt once', async () => {
+    if (typeof processStores === 'string') return;
+    const s = processStores;
+    const procs: (Spawned & { port: number })[] = [];
+    const app = await startCallbackReceiver({ kind: 'status', status: 503 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        procs.push(
+          await spawnOssd(
+            {
+              OSSD_ROOT_ACCESS_KEY_ID: ID,
+              OSSD_ROOT_ACCESS_KEY_SECRET: SECRET,
+              OSSD_BLOBS_ACCESS_KEY_ID: s.rgw.accessKey,
+              OSSD_BLOBS_SECRET_ACCESS_KEY: s.rgw.secretKey,
+            },
+            [
+              ...['--metadata', s.metadata, '--blobs', s.blobs, '--blobs-endpoint', s.rgw.endpoint],
+              ...['--console-address', 'off', '--log-level', 'warn', '--callback-queue-poll-ms', '50'],
+            ],
+          ),
+        );
+      }
+      const clients = procs.map((p) =>
+        ossClient({
+          endpoint: `http://localhost:${p.port}`,
+          sldEnable: true,
+          accessKeyId: ID,
+          accessKeySecret: SECRET,
+          bucket: BUCKET,
+          timeout: 20_000,
+        }),
+      );
+      await clients[0].putBucket(BUCKET);
+      const ep = (i: number) => `http://127.0.0.1:${procs[i].port}`;
+      await admin(
+        ep(1),
+        'PUT',
+        `/callbacks/policy/${BUCKET}`,
+        { retries: 8, baseDelayMs: 100, maxDelayMs: 300 },
+        creds(),
+      );
+      const n = 10;
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          putWithCallback(clients[i % 2], `p-${i}.txt`, Buffer.from(`p${i}`), {
+            url: `${app.url}/cb`,
+            body: 'o=${object}',
+          }).then(
+            () => assert.fail('expected 203'),
+            (e: { status: number }) => assert.equal(e.status, 203),
+          ),
+        ),
+      );
+      await app.waitForRequests(n * 2, 20_000);
+      app.setBehaviour({ kind: 'json' });
+      await eventually(
+        async () => {
+          const r = await admin<{ deliveries: DeliveryRecord[] }>(
+            ep(0),
+            'GET',
+            `/callbacks?bucket=${BUCKET}&state=pending`,
+            undefined,
+            creds(),
+          );
+          return r.body.deliveries.length === 0 ? true : undefined;
+        },
+        30_000,
+        'the queue to drain',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const by = attemptsById(app.requests);
+      assert.equal(by.size, n);
+      for (const [id, attempts] of by) {
+        assert.deepEqual(
+          attempts,
+          attempts.map((_, i) => String(i + 1)),
+          `${id}: ${attempts.join(',')}`,
+        );
+      }
+    } finally {
+      await app.close();
+      for (const p of procs) await p.stop();
+      await s.drop();
+    }
+  });
+});
+
+function creds() {
+  return { id: ID, secret: SECRET };
+}
