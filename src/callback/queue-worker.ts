@@ -27,7 +27,8 @@ export class DeliveryQueueWorker {
   readonly owner = `${process.pid}-${randomBytes(6).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private stopped = false;
+  /** Until start(): a worker built for a CLI command never runs. */
+  private stopped = true;
   private again = false;
   private readonly options: QueueWorkerOptions;
   /** Told of each attempt's result (metrics). */
