@@ -93,6 +93,14 @@ describe('event notifications (ossd extension), end to end with ali-oss and real
       assert.equal((await admin(server.endpoint, 'POST', '/notifications/notifybucket', bad)).status, 400);
     }
     assert.equal((await admin(server.endpoint, 'GET', '/notifications/nosuchbucket')).status, 404);
+    // Another account's key sees neither the rules nor the policy of this bucket, and cannot add any.
+    await server.services.meta.ensureAccount('otheraccount', 'other');
+    const other = { id: 'otherKeyId000001', secret: 'otherSecret0000000000000001' };
+    await server.services.meta.putAccessKey({ ...other, accountId: 'otheraccount', createdAt: Date.now() });
+    const asOther = (method: string, path: string, body?: unknown) => admin(server.endpoint, method, path, body, other);
+    assert.equal((await asOther('GET', '/notifications/notifybucket')).status, 404);
+    assert.equal((await asOther('POST', '/notifications/notifybucket', { targets: [images.url] })).status, 404);
+    assert.equal((await asOther('PUT', '/callbacks/policy/notifybucket', { retries: 1 })).status, 404);
   });
 
   it('POSTs an OSS-format message for each matching write, filtered by event, prefix and suffix', async () => {
