@@ -16,6 +16,7 @@ import { imageProcessing } from './workloads/image.js';
 import { listing } from './workloads/listing.js';
 import { memory } from './workloads/memory.js';
 import { multipart } from './workloads/multipart.js';
+import { notifications } from './workloads/notifications.js';
 import { type OssdResults, objectIo } from './workloads/object-io.js';
 import { relayOverhead } from './workloads/relay.js';
 import { scaleOut } from './workloads/scale-out.js';
@@ -32,7 +33,19 @@ const value = (name: string) => {
   return next === undefined || next.startsWith('--') ? '' : next;
 };
 const quick = Boolean(flag('quick'));
-const ALL = ['io', 'callback', 'relay', 'multipart', 'listing', 'memory', 'alioss', 'image', 'scale-out', 'versions'];
+const ALL = [
+  'io',
+  'callback',
+  'relay',
+  'multipart',
+  'listing',
+  'memory',
+  'alioss',
+  'image',
+  'notify',
+  'scale-out',
+  'versions',
+];
 /** Run only when named with --only. */
 const BY_HAND = ['scale-out', 'versions'];
 // `--backend pg+rgw` runs the scale-out workload (ossd nodes on PostgreSQL + a Ceph RGW).
@@ -99,6 +112,7 @@ const steps: [string, () => Promise<void>][] = [
   ['memory', () => memory(plan, report)],
   ['alioss', () => aliOss(plan, report, undici)],
   ['image', () => imageProcessing(plan, report)],
+  ['notify', () => notifications(plan, report)],
   ['scale-out', () => scaleOut(plan, report)],
 ];
 for (const [name, step] of steps) {

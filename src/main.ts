@@ -6,7 +6,10 @@ import { ensureRootCredentials, type RootCredentials } from './auth/root-credent
 import { openStorage, type Storage } from './backends.js';
 import type { AddressPolicy } from './callback/address-policy.js';
 import { type CallbackKeys, loadOrCreateCallbackKeys, loadOrCreateSharedCallbackKeys } from './callback/keys.js';
+import { loadNotificationRules, Notifier } from './callback/notifier.js';
+import { DeliveryQueueWorker } from './callback/queue-worker.js';
 import { RelayHub } from './callback/relay-hub.js';
+import { DEFAULT_NOTIFICATION_RETRY, loadRetryPolicy } from './callback/retry-policy.js';
 import { CallbackService } from './callback/service.js';
 import { effectiveCallbackPolicy } from './config/callback-policy.js';
 import { type Config, parseAddress } from './config/config.js';
@@ -36,9 +39,16 @@ export function buildCallbackService(
   keys: CallbackKeys,
   logger: Logger,
   endpoint: () => string,
-): { service: CallbackService; policy: AddressPolicy; relay: RelayHub } {
+): {
+  service: CallbackService;
+  policy: AddressPolicy;
+  relay: RelayHub;
+  queue: DeliveryQueueWorker;
+  notifier: Notifier;
+} {
   const { policy } = effectiveCallbackPolicy(config);
   const relay = new RelayHub(config.callback.relayDomain, async (b) => (await storage.meta.getBucket(b))?.owner);
+  let queue: DeliveryQueueWorker | undefined;
   const service = new CallbackService(
     {
       timeoutMs: config.callback.timeoutMs,
@@ -47,6 +57,7 @@ export function buildCallbackService(
       absentNumbersAsNull: config.callback.absentNumbersAsNull,
       policy,
       publicKeyUrl: config.callback.publicKeyUrl,
+      signatureV2: config.callback.signatureV2,
     },
     {
       privateKey: keys.privateKey,
@@ -54,9 +65,29 @@ export function buildCallbackService(
       publicKeyUrl: () => `${endpoint()}/callback_pub_key_v1.pem`,
       logger,
       relay,
+      retryPolicy: (bucket) => loadRetryPolicy(storage.meta, bucket),
+      onQueued: (at) => queue?.poke(at),
     },
   );
-  return { service, policy, relay };
+  queue = new DeliveryQueueWorker(
+    storage.deliveries,
+    (d) => service.attemptQueued(d),
+    {
+      pollMs: config.callback.queuePollMs,
+      claimMs: Math.max(60_000, config.callback.timeoutMs * 12),
+    },
+    logger,
+  );
+  const worker = queue;
+  const notifier = new Notifier({
+    deliveries: storage.deliveries,
+    rules: (bucket) => loadNotificationRules(storage.meta, bucket),
+    retryPolicy: async (bucket) => (await loadRetryPolicy(storage.meta, bucket)) ?? DEFAULT_NOTIFICATION_RETRY,
+    region: config.region,
+    onQueued: () => worker.poke(),
+    logger,
+  });
+  return { service, policy, relay, queue, notifier };
 }
 
 /**
@@ -125,7 +156,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const { host, port } = parseAddress(config.address);
   const consoleAddress = consoleAddressOf(config);
   let endpoint = config.publicEndpoint ?? '';
-  const { service, policy, relay } = buildCallbackService(config, storage, keys, logger, () => endpoint);
+  const { service, policy, relay, queue, notifier } = buildCallbackService(
+    config,
+    storage,
+    keys,
+    logger,
+    () => endpoint,
+  );
   const metrics = new Metrics(options.logger === undefined);
   // Lifecycle rules: soon after start (in the background), then every --lifecycle-interval.
   const lifecycleWorker = startLifecycleWorker(
@@ -136,6 +173,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     metrics.lifecycleActions,
   );
   lifecycleWorker.runNow().catch((err) => logger.warn({ err }, 'lifecycle run failed'));
+  queue.onResult = (d, u) =>
+    metrics.queueAttempts.inc({ kind: d.kind, outcome: u.ok ? 'ok' : u.state === 'pending' ? 'retry' : 'failed' });
   const services: Services = {
     config,
     meta: storage.meta,
@@ -144,7 +183,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     backends: storage.describe,
     logger,
     metrics,
-    callbacks: { service, deliveries: storage.deliveries, publicKeyPem: keys.publicKeyPem, policy, relay },
+    callbacks: {
+      service,
+      deliveries: storage.deliveries,
+      publicKeyPem: keys.publicKeyPem,
+      policy,
+      relay,
+      notifier,
+      queue,
+    },
     endpoint: () => endpoint,
   };
   services.accessLog = new AccessLog(storage.meta, storage.blobs, metrics, logger, {
@@ -159,6 +206,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const actual = (server.address() as AddressInfo).port;
   const scheme = config.tlsCert ? 'https' : 'http';
   if (!endpoint) endpoint = `${scheme}://localhost:${actual}`;
+  if (!storage.shared) await storage.deliveries.releaseStaleClaims?.();
+  queue.start();
   let webConsole: RunningConsole | undefined;
   let metricsListener: RunningMetricsListener | undefined;
   try {
@@ -168,6 +217,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     server.close();
     await webConsole?.close();
     await services.accessLog.close();
+    await queue.stop();
     await uploadCollector.stop();
     await lifecycleWorker.stop();
     await blobCollector?.stop();
@@ -192,6 +242,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       await uploadCollector.stop();
       await lifecycleWorker.stop();
       await blobCollector?.stop();
+      await queue.stop();
       // Delivery records of the last callbacks are written in the background: let them land.
       await service.close();
       await storage.close();

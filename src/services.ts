@@ -1,5 +1,7 @@
 import type { AddressPolicy } from './callback/address-policy.js';
 import type { DeliveryStore } from './callback/delivery-store.js';
+import type { Notifier } from './callback/notifier.js';
+import type { DeliveryQueueWorker } from './callback/queue-worker.js';
 import type { RelayHub } from './callback/relay-hub.js';
 import type { CallbackService } from './callback/service.js';
 import type { Config } from './config/config.js';
@@ -27,6 +29,10 @@ export interface Services {
     policy: AddressPolicy;
     /** Connected `ossd relay` clients. */
     relay: RelayHub;
+    /** Event notifications: handlers call emitObjectEvents (api/object/notify.ts) after a commit. */
+    notifier: Notifier;
+    /** Retries and notifications, from the delivery log. */
+    queue: DeliveryQueueWorker;
   };
   /** Bucket access logging (PutBucketLogging); absent where no server runs (tools). */
   accessLog?: AccessLog;

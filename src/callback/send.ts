@@ -12,7 +12,7 @@ import { pinnedConnector } from './pinned-connect.js';
 import { flatHeaders, isValidJson, readCapped } from './read-reply.js';
 import { capBuffer, capText, MAX_RECORDED_BODY_BYTES } from './record-caps.js';
 import type { RelayReply, RelayRequest } from './relay-hub.js';
-import { callbackStringToSign, signStringToSign } from './sign.js';
+import { callbackStringToSign, signStringToSign, signV2 } from './sign.js';
 import { loadUndici } from './undici.js';
 
 export type FailureCause =
@@ -79,6 +79,13 @@ export interface SendOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Name resolution (default: the system resolver); resolved once per attempt. */
   lookup?: LookupAll;
+  /**
+   * ossd's extension headers (OSS sends none of them): `x-ossd-delivery-id` and `x-ossd-attempt`, and
+   * with `signatureV2` also `x-ossd-timestamp` and `x-ossd-signature` (see signV2).
+   */
+  delivery?: { id: string; attempt: number; signatureV2: boolean };
+  /** Event notifications: any 2xx reply succeeds, whatever its body (callbacks need 200 and JSON). */
+  anySuccess?: boolean;
   /** Local relay (relay-hub.ts): targets it matches are handed to a connected relay, not sent. */
   relay?: RelayRoute;
 }
@@ -146,6 +153,15 @@ async function attempt(
   for (const [name, value] of Object.entries(opts.additionalHeaders)) {
     delete requestHeaders[name.toLowerCase()]; // e.g. a User-Agent of the application's choosing replaces ours
     requestHeaders[name] = value;
+  }
+  if (opts.delivery) {
+    requestHeaders['x-ossd-delivery-id'] = opts.delivery.id;
+    requestHeaders['x-ossd-attempt'] = String(opts.delivery.attempt);
+    if (opts.delivery.signatureV2) {
+      const timestamp = String(Date.now());
+      requestHeaders['x-ossd-timestamp'] = timestamp;
+      requestHeaders['x-ossd-signature'] = await signV2(opts.privateKey, timestamp, opts.delivery.id, stringToSign);
+    }
   }
   const signed = capText(stringToSign.toString('utf8'));
   const record: AttemptRecord = {
@@ -249,6 +265,20 @@ async function attempt(
     res.body.on('error', () => {}); // destroyed on purpose below when too large; errors surface via iteration
     const responseHeaders = flatHeaders(res.headers);
     Object.assign(record, { status: res.statusCode, responseHeaders });
+    if (opts.anySuccess && res.statusCode >= 200 && res.statusCode < 300) {
+      // A 2xx status is the answer: a reply body cut short or malformed (e.g. a 204 declaring a length)
+      // does not undo it; the connection is just not reused then.
+      let data: Buffer = Buffer.alloc(0);
+      let over = false;
+      try {
+        ({ data, over } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES));
+        reusable = !over;
+      } catch {
+        reusable = false;
+      }
+      if (over) res.body.destroy();
+      return { ...finish({ responseBody: keepReply(data, over), ok: true }), reply: data };
+    }
     if (res.statusCode !== 200) {
       const { data, over } = await readCapped(res.body, MAX_RECORDED_BODY_BYTES);
       return finish({ responseBody: keepReply(data, over), cause: 'status', message: MESSAGES.status(res.statusCode) });

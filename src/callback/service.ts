@@ -1,12 +1,20 @@
 /** Renders, signs, delivers and records upload callbacks; re-sends recorded deliveries. */
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import type { AddressPolicy } from './address-policy.js';
 import { CallbackConnectionPool } from './connection-pool.js';
-import type { DeliveryRecord, DeliveryRecordInput, DeliveryStore, StoredCallbackSpec } from './delivery-store.js';
+import type {
+  DeliveryRecord,
+  DeliveryRecordInput,
+  DeliveryStore,
+  DeliveryUpdate,
+  RetryPolicy,
+  StoredCallbackSpec,
+} from './delivery-store.js';
 import type { CallbackSpec } from './parse.js';
 import { capText } from './record-caps.js';
 import type { RelayHub } from './relay-hub.js';
-import { type DeliveryOutcome, deliverCallback, MESSAGES, type SendOptions } from './send.js';
+import { retryDelay } from './retry-policy.js';
+import { type DeliveryOutcome, deliverCallback, type FailureCause, MESSAGES, type SendOptions } from './send.js';
 import { callbackStringToSign, signStringToSign } from './sign.js';
 import { type CallbackVariables, RenderedBodyTooLargeError, renderCallbackBody } from './template.js';
 
@@ -26,6 +34,16 @@ export interface CallbackSettings {
   userAgent?: string;
   /** Extra trusted CA certificates (PEM) for https callback URLs. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** Also send x-ossd-timestamp and x-ossd-signature (replay-safe signature, an ossd extension). */
+  signatureV2?: boolean;
+}
+
+/** Failures another attempt cannot fix: nothing was sent, or the address is refused. */
+const FINAL_CAUSES: ReadonlySet<FailureCause> = new Set(['body-too-large', 'policy']);
+
+/** A new delivery id (x-ossd-delivery-id): 16 hex digits. */
+export function newDeliveryId(): string {
+  return randomBytes(8).toString('hex');
 }
 
 export const DEFAULT_CALLBACK_SETTINGS: Omit<CallbackSettings, 'policy'> = {
@@ -47,6 +65,10 @@ export interface CallbackServiceDeps {
   logger?: CallbackLogger;
   /** Local relays (ossd extension): callbacks to `NAME.<relay domain>` go to a connected `ossd relay`. */
   relay?: RelayHub;
+  /** The bucket's retry policy for failed upload callbacks (none: delivered once, as OSS does). */
+  retryPolicy?: (bucket: string) => Promise<RetryPolicy | undefined>;
+  /** Told when a delivery was queued for a retry (the queue worker may want to wake up earlier). */
+  onQueued?: (nextAttemptAt: number) => void;
 }
 
 /** A callback rendered (and being signed) ahead of delivery: see CallbackService.prepare. */
@@ -115,6 +137,7 @@ export class CallbackService {
       return { run: () => this.refuseOversized(spec, vars, err) };
     }
     const first = spec.targets[0];
+    const id = newDeliveryId();
     const firstSignature =
       first && signStringToSign(this.deps.privateKey, callbackStringToSign(first.pathAndQuery, Buffer.from(rendered)));
     firstSignature?.catch(() => {}); // a failure surfaces (again) when the attempt awaits it
@@ -130,7 +153,7 @@ export class CallbackService {
         const { outcome } = await this.deliverAndRecord(
           stored,
           rendered,
-          { awaitRecord: false, firstSignature },
+          { awaitRecord: false, firstSignature, id, mayRetry: true },
           {
             requestId: vars.reqId,
             bucket: vars.bucket,
@@ -191,7 +214,7 @@ export class CallbackService {
     const { record, outcome } = await this.deliverAndRecord(
       original.spec,
       original.renderedBody,
-      { awaitRecord: true },
+      { awaitRecord: true, id: newDeliveryId(), anySuccess: original.kind === 'notification', kind: original.kind },
       {
         requestId: original.requestId,
         bucket: original.bucket,
@@ -213,18 +236,85 @@ export class CallbackService {
     rendered: string,
     policy?: AddressPolicy,
   ): Promise<DeliveryOutcome> {
-    return this.deliver(spec, rendered, undefined, policy);
+    return this.deliver(spec, rendered, { policy });
+  }
+
+  /**
+   * Sends `body` as a notification to `targets` now and records it (kind `notification`, done): the
+   * `test` command of notification rules. Returns the record.
+   */
+  async sendNotificationNow(
+    spec: StoredCallbackSpec,
+    body: string,
+    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation'>,
+  ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
+    return this.deliverAndRecord(
+      spec,
+      body,
+      { awaitRecord: true, id: newDeliveryId(), anySuccess: true, kind: 'notification' },
+      meta,
+    );
+  }
+
+  /**
+   * One more attempt of a queued delivery (a retry, or a notification's first try), claimed by the
+   * queue worker: re-signed now, with the same delivery id and the next x-ossd-attempt. Returns the
+   * delivery's new state for DeliveryStore.complete. Not bound by maxInFlight (the worker bounds itself).
+   */
+  async attemptQueued(d: DeliveryRecord): Promise<DeliveryUpdate> {
+    const attempt = d.attempt + 1;
+    const outcome = await this.deliver(d.spec, d.renderedBody, {
+      id: d.id,
+      attempt,
+      anySuccess: d.kind === 'notification',
+      unbounded: true,
+    });
+    const retries = d.retry?.retries ?? 0;
+    const again = !outcome.ok && attempt <= retries && !FINAL_CAUSES.has(outcome.cause ?? 'connect');
+    const latencyMs = outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0);
+    const update: DeliveryUpdate = {
+      state: again ? 'pending' : 'done',
+      attempt,
+      ok: outcome.ok,
+      attempts: [...d.attempts, ...outcome.attempts],
+      stringToSign: outcome.stringToSign,
+      latencyMs: d.latencyMs + latencyMs,
+      ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
+      ...(outcome.message === undefined ? {} : { message: outcome.message }),
+    };
+    if (again && d.retry) update.nextAttemptAt = Date.now() + retryDelay(d.retry, attempt);
+    const log = {
+      deliveryId: d.id,
+      kind: d.kind,
+      bucket: d.bucket,
+      key: d.key,
+      attempt,
+      ok: outcome.ok,
+      cause: outcome.cause,
+      nextAttemptAt: update.nextAttemptAt,
+    };
+    if (outcome.ok) this.deps.logger?.info(log, `${d.kind} delivered`);
+    else this.deps.logger?.warn(log, again ? `${d.kind} failed; will retry` : `${d.kind} failed; no more attempts`);
+    return update;
   }
 
   private async deliver(
     spec: StoredCallbackSpec,
     rendered: string,
-    firstSignature?: Promise<string>,
-    policy: AddressPolicy = this.settings.policy,
-    upload?: { bucket: string; key: string },
+    how: {
+      firstSignature?: Promise<string>;
+      policy?: AddressPolicy;
+      id?: string;
+      attempt?: number;
+      anySuccess?: boolean;
+      unbounded?: boolean;
+      /** The upload this delivery belongs to (relays need it; none: relays unreachable). */
+      upload?: { bucket: string; key: string };
+    } = {},
   ): Promise<DeliveryOutcome> {
+    const { firstSignature, policy = this.settings.policy } = how;
     let outcome: DeliveryOutcome;
-    if (this.inFlight >= this.settings.maxInFlight) {
+    if (!how.unbounded && this.inFlight >= this.settings.maxInFlight) {
       outcome = {
         ok: false,
         cause: 'overloaded',
@@ -250,7 +340,17 @@ export class CallbackService {
           ca: this.settings.ca,
           pool: this.pool,
           firstSignature,
-          relay: this.relayRoute(upload),
+          relay: this.relayRoute(how.upload),
+          anySuccess: how.anySuccess,
+          ...(how.id === undefined
+            ? {}
+            : {
+                delivery: {
+                  id: how.id,
+                  attempt: how.attempt ?? 1,
+                  signatureV2: this.settings.signatureV2 === true,
+                },
+              }),
         });
       } finally {
         this.inFlight--;
@@ -292,13 +392,23 @@ export class CallbackService {
   private async deliverAndRecord(
     spec: StoredCallbackSpec,
     rendered: string,
-    how: { awaitRecord: boolean; firstSignature?: Promise<string> },
+    how: {
+      awaitRecord: boolean;
+      firstSignature?: Promise<string>;
+      id: string;
+      /** An upload callback: a failure is queued for retries when the bucket has a retry policy. */
+      mayRetry?: boolean;
+      anySuccess?: boolean;
+      kind?: DeliveryRecord['kind'];
+    },
     meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
   ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
     const started = Date.now();
-    const outcome = await this.deliver(spec, rendered, how.firstSignature, undefined, {
-      bucket: meta.bucket,
-      key: meta.key,
+    const outcome = await this.deliver(spec, rendered, {
+      firstSignature: how.firstSignature,
+      id: how.id,
+      anySuccess: how.anySuccess,
+      upload: { bucket: meta.bucket, key: meta.key },
     });
     const latencyMs = outcome.attempts.reduce((sum, a) => sum + a.latencyMs, 0);
     const body = capText(rendered);
@@ -309,6 +419,8 @@ export class CallbackService {
     ];
     const input: DeliveryRecordInput = {
       ...meta,
+      id: how.id,
+      ...(how.kind === undefined ? {} : { kind: how.kind }),
       spec,
       renderedBody: body.text,
       stringToSign: outcome.stringToSign,
@@ -321,8 +433,46 @@ export class CallbackService {
       ...(outcome.message === undefined ? {} : { message: outcome.message }),
     };
     if (input.resendOf === undefined) delete input.resendOf;
-    const written = this.record(input, meta, outcome, latencyMs);
+    const retryable =
+      how.mayRetry === true &&
+      !outcome.ok &&
+      !body.truncated &&
+      !FINAL_CAUSES.has(outcome.cause ?? 'connect') &&
+      this.deps.retryPolicy !== undefined;
+    const written = retryable
+      ? this.recordWithRetry(input, meta, outcome, latencyMs)
+      : this.record(input, meta, outcome, latencyMs);
     return { record: how.awaitRecord ? await written : undefined, outcome };
+  }
+
+  /** Looks up the bucket's retry policy, then records the failed delivery as pending (or done without one). */
+  private recordWithRetry(
+    input: DeliveryRecordInput,
+    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'resendOf'>,
+    outcome: DeliveryOutcome,
+    latencyMs: number,
+  ): Promise<DeliveryRecord | undefined> {
+    const lookup = (this.deps.retryPolicy?.(input.bucket) ?? Promise.resolve(undefined)).catch((err: unknown) => {
+      this.deps.logger?.warn(
+        { err: err instanceof Error ? err.message : String(err), bucket: input.bucket },
+        'callback retry policy not read; not retried',
+      );
+      return undefined;
+    });
+    const written = lookup.then((policy) => {
+      if (policy && policy.retries > 0) {
+        input.state = 'pending';
+        input.attempt = 1;
+        input.retry = policy;
+        input.nextAttemptAt = Date.now() + retryDelay(policy, 1);
+      }
+      const r = this.record(input, meta, outcome, latencyMs);
+      if (input.state === 'pending') void r.then((rec) => rec && this.deps.onQueued?.(input.nextAttemptAt ?? 0));
+      return r;
+    });
+    this.recording.add(written);
+    void written.finally(() => this.recording.delete(written));
+    return written;
   }
 
   /** Writes a delivery record in the background (tracked for flush), then logs the delivery. */

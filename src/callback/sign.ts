@@ -59,3 +59,26 @@ export function signStringToSign(privateKey: KeyObject, stringToSign: Buffer): P
     });
   });
 }
+
+/**
+ * The ossd v2 signature (an extension, sent as `x-ossd-signature` beside OSS's `authorization`): base64
+ * RSA PKCS#1 v1.5 with SHA-256 over `timestamp + "\n" + deliveryId + "\n" + stringToSign`, where
+ * `timestamp` is the `x-ossd-timestamp` header (Unix time in milliseconds) and `stringToSign` the bytes OSS signs.
+ */
+export function signV2(
+  privateKey: KeyObject,
+  timestamp: string,
+  deliveryId: string,
+  stringToSign: Buffer,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    sign('sha256', v2StringToSign(timestamp, deliveryId, stringToSign), privateKey, (err, signature) => {
+      if (err) reject(err);
+      else resolve(signature.toString('base64'));
+    });
+  });
+}
+
+export function v2StringToSign(timestamp: string, deliveryId: string, stringToSign: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${timestamp}\n${deliveryId}\n`, 'utf8'), stringToSign]);
+}

@@ -9,6 +9,7 @@ import { parseAddress } from '../config/config.js';
 import { validateBucketName } from '../http/validate.js';
 import { loadStyleDelimiters, saveStyleDelimiters } from '../image/style-delimiters.js';
 import type { BucketAcl, MetadataStore } from '../storage/types.js';
+import { notificationsCommand, retryPolicyCommand } from './notification-commands.js';
 import { printDelivery, printDeliveryList } from './print-deliveries.js';
 import { runStsCommand } from './sts-command.js';
 
@@ -157,6 +158,8 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
           bucket: typeof flags.bucket === 'string' ? flags.bucket : undefined,
           key: typeof flags.key === 'string' ? flags.key : undefined,
           ok: flags.failed ? false : flags.ok ? true : undefined,
+          kind: flags.notifications ? 'notification' : undefined,
+          state: flags.pending ? 'pending' : undefined,
           limit,
         });
         printDeliveryList(list, out);
@@ -191,10 +194,27 @@ export async function runAdminCommand(command: string, args: string[], flags: Fl
         if (d) printDelivery(d, out);
         return r.outcome.ok ? 0 : 1;
       }
+      if (sub === 'policy' && arg) return await retryPolicyCommand(storage.meta, arg, flags, out);
       out(
-        'usage: ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N] | show ID [--json] | resend ID',
+        'usage: ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--pending] [--notifications] [--limit N] | show ID [--json] | resend ID | policy BUCKET [--retries N --base-delay MS --max-delay MS | --off]',
       );
       return 2;
+    }
+    if (command === 'notifications') {
+      const service = async () => {
+        const { port } = parseAddress(config.address);
+        const endpoint = config.publicEndpoint ?? `${config.tlsCert ? 'https' : 'http'}://localhost:${port}`;
+        const { buildCallbackService, loadCallbackKeys } = await import('../main.js');
+        const { createLogger } = await import('../observability/logger.js');
+        return buildCallbackService(
+          config,
+          storage,
+          await loadCallbackKeys(config, storage),
+          createLogger('silent'),
+          () => endpoint,
+        ).service;
+      };
+      return await notificationsCommand(storage.meta, sub, args.slice(1), flags, config.region, service, out);
     }
     if (command === 'sts') return await runStsCommand(sub, flags, config, storage.meta, account, out);
     if (command === 'encryption' && sub === 'reencrypt') {

@@ -102,11 +102,23 @@ export function helpText(): string {
         'default, endpoint from OSSD_ENDPOINT; prints each delivery',
     ),
     command(
-      'ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--limit N]',
-      'recent callback deliveries, newest first',
+      'ossd callbacks list [--bucket B] [--key K] [--failed|--ok] [--pending] [--notifications] [--limit N]',
+      'recent callback and notification deliveries, newest first',
     ),
     command('ossd callbacks show ID [--json]', 'one delivery: request, signature input, response, latency'),
     command('ossd callbacks resend ID', 'sign and deliver the recorded callback again'),
+    command(
+      'ossd callbacks policy BUCKET [--retries N --base-delay MS --max-delay MS | --off]',
+      'show or set the retry policy of failed upload callbacks (ossd extension; default off, as OSS)',
+    ),
+    command(
+      'ossd notifications add BUCKET --target URL [--target URL …] [--events E1,E2] [--prefix P] [--suffix S]',
+      'POST OSS-format event messages (ObjectCreated:*, ObjectRemoved:*, …) for matching keys (ossd extension)',
+    ),
+    command(
+      'ossd notifications list BUCKET [--json] | remove BUCKET RULE | test BUCKET RULE',
+      "show, remove or try (a sample event, sent now) a bucket's notification rules",
+    ),
     command(
       'ossd sts issue [--duration SECONDS] [--bucket B] [--prefix P ...] [--action A ...] [--policy JSON|@FILE]',
       'temporary credentials (STS.… key, SecurityToken, Expiration) for --account (root by default), ' +
@@ -157,7 +169,7 @@ ${wrap(
 )}
 
 ${wrap(
-  'Admin commands (keys, bucket, callbacks, sts, lifecycle, encryption) work on the data directory directly (--data / OSSD_DATA), ' +
+  'Admin commands (keys, bucket, callbacks, notifications, sts, lifecycle, encryption) work on the data directory directly (--data / OSSD_DATA), ' +
     'whether or not the server is running.',
   0,
 )}

@@ -4,10 +4,11 @@ import { MAX_RECORDED_BODY_BYTES } from '../callback/record-caps.js';
 export function printDeliveryList(list: DeliveryRecord[], out: (line: string) => void): void {
   if (list.length === 0) out('no callback deliveries');
   for (const d of list) {
-    const status = d.ok ? 'ok    ' : 'FAILED';
+    const status = d.ok ? 'ok    ' : d.state === 'pending' ? 'RETRY ' : 'FAILED';
+    const kind = d.kind === 'notification' ? 'notify  ' : 'callback';
     const url = d.attempts[d.attempts.length - 1]?.url ?? d.spec.targets[0]?.url ?? '';
     out(
-      `${d.id}  ${new Date(d.createdAt).toISOString()}  ${status}  ${d.operation}  ${d.bucket}/${d.key}  ${url}  ${d.latencyMs}ms${d.ok ? '' : `  ${d.message ?? ''}`}`,
+      `${d.id}  ${new Date(d.createdAt).toISOString()}  ${kind}  ${status}  #${d.attempt}  ${d.operation}  ${d.bucket}/${d.key}  ${url}  ${d.latencyMs}ms${d.ok ? '' : `  ${d.message ?? ''}`}`,
     );
   }
 }
@@ -15,9 +16,13 @@ export function printDeliveryList(list: DeliveryRecord[], out: (line: string) =>
 export function printDelivery(d: DeliveryRecord, out: (line: string) => void): void {
   out(`id:          ${d.id}${d.resendOf ? ` (re-send of ${d.resendOf})` : ''}`);
   out(`time:        ${new Date(d.createdAt).toISOString()}`);
+  out(`kind:        ${d.kind}`);
+  out(
+    `state:       ${d.state}${d.state === 'pending' && d.nextAttemptAt ? ` (attempt ${d.attempt + 1} due ${new Date(d.nextAttemptAt).toISOString()})` : ''}; attempts made: ${d.attempt}${d.retry ? ` of at most ${d.retry.retries + 1}` : ''}`,
+  );
   out(`request id:  ${d.requestId}`);
   out(`object:      ${d.bucket}/${d.key} (${d.operation})`);
-  out(`outcome:     ${d.ok ? 'ok' : `failed (${d.cause}): ${d.message}`}`);
+  out(`outcome:     ${d.ok ? 'ok' : d.attempt === 0 ? 'not sent yet' : `failed (${d.cause}): ${d.message}`}`);
   out(`latency:     ${d.latencyMs} ms`);
   out(`body type:   ${d.spec.bodyType}`);
   const cut = [

@@ -119,6 +119,13 @@ export interface CallbackConfig {
   privateKeyFile?: string;
   /** Callbacks to `NAME.<relayDomain>` go to a connected `ossd relay` (ossd extension); '' turns relays off. */
   relayDomain: string;
+  /**
+   * Also sign every callback and notification with x-ossd-timestamp and x-ossd-signature (ossd's
+   * replay-safe signature, an extension; the OSS `authorization` header is sent either way).
+   */
+  signatureV2: boolean;
+  /** How often the retry/notification queue is polled, in ms (new notifications are sent at once). */
+  queuePollMs: number;
 }
 
 export const DEFAULT_PORT = 18080;
@@ -152,6 +159,8 @@ export function defaultConfig(): Config {
       allowPrivate: false,
       allowLinkLocal: false,
       relayDomain: 'relay.ossd.local',
+      signatureV2: false,
+      queuePollMs: 1000,
     },
   };
 }
@@ -337,6 +346,18 @@ export const SETTINGS: { flag: string; path: string; kind: 'string' | 'number' |
       help:
         'callbacks to http://NAME.<domain>/… are handed to the `ossd relay` connected as NAME instead of ' +
         'the network (default relay.ossd.local; empty turns relays off)',
+    },
+    {
+      flag: 'callback-signature-v2',
+      path: 'callback.signatureV2',
+      kind: 'boolean',
+      help: 'also send x-ossd-timestamp + x-ossd-signature (replay-safe, checked by @ossd/verify) on callbacks and notifications (default false)',
+    },
+    {
+      flag: 'callback-queue-poll-ms',
+      path: 'callback.queuePollMs',
+      kind: 'number',
+      help: 'how often callback retries and event notifications due are looked for (default 1000)',
     },
   ];
 

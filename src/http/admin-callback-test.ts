@@ -34,7 +34,7 @@ function bad(message: string): OssError {
   return new OssError('InvalidArgument', { message });
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {

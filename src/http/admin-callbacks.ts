@@ -6,7 +6,7 @@ import type { AccessKey } from '../storage/types.js';
 
 /**
  * Admin HTTP API for the callback delivery log (JSON):
- *   GET  /-/admin/callbacks?bucket=&key=&ok=true|false&requestId=&limit=&before=
+ *   GET  /-/admin/callbacks?bucket=&key=&ok=true|false&requestId=&kind=callback|notification&state=pending|done&limit=&before=
  *   GET  /-/admin/callbacks/ID
  *   POST /-/admin/callbacks/ID/resend
  * Only deliveries of buckets the caller's account owns are visible.
@@ -28,6 +28,8 @@ export async function handleCallbackAdmin(
       bucket,
       key: q.get('key'),
       requestId: q.get('requestId'),
+      kind: q.get('kind') === 'notification' ? 'notification' : q.get('kind') === 'callback' ? 'callback' : undefined,
+      state: q.get('state') === 'pending' ? 'pending' : q.get('state') === 'done' ? 'done' : undefined,
       ok: ok === undefined ? undefined : ok === 'true',
       limit: q.has('limit') ? Number(q.get('limit')) : undefined,
       before: q.get('before'),

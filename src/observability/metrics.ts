@@ -12,6 +12,7 @@ export class Metrics {
   readonly accessLogDropped: Counter;
   readonly accessLogWritten: Counter<'outcome'>;
   readonly lifecycleActions: Counter<'action'>;
+  readonly queueAttempts: Counter<'kind' | 'outcome'>;
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
@@ -44,6 +45,12 @@ export class Metrics {
       name: 'ossd_callbacks_total',
       help: 'Callback deliveries by outcome',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.queueAttempts = new Counter({
+      name: 'ossd_delivery_queue_attempts_total',
+      help: 'Queued deliveries attempted (callback retries, event notifications) by kind and outcome: ok, retry, failed',
+      labelNames: ['kind', 'outcome'],
       registers: [this.registry],
     });
     this.diskFull = new Counter({

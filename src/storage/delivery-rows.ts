@@ -2,7 +2,14 @@
  * The callback delivery log's row shape (the same columns in SQLite and PostgreSQL) and its conversion to
  * and from DeliveryRecord, so both delivery stores keep and return records alike.
  */
-import type { DeliveryRecord, DeliveryRecordInput, StoredCallbackSpec } from '../callback/delivery-store.js';
+import {
+  type DeliveryRecord,
+  type DeliveryRecordInput,
+  type DeliveryUpdate,
+  MAX_KEPT_ATTEMPTS,
+  type RetryPolicy,
+  type StoredCallbackSpec,
+} from '../callback/delivery-store.js';
 import { capText, MAX_RECORDED_BODY_BYTES } from '../callback/record-caps.js';
 import type { AttemptRecord, FailureCause } from '../callback/send.js';
 
@@ -24,10 +31,39 @@ export interface DeliveryRow {
   latency_ms: number;
   resend_of: string | null;
   truncated: string | null;
+  /** Queue columns (an ossd extension); NULL in rows written before them: a done callback. */
+  kind: string | null;
+  state: string | null;
+  attempt: number | string | null;
+  next_attempt_at: number | string | null;
+  retry: string | null;
+  /** The first target URL: notifications are ordered per bucket, key and target. */
+  target: string | null;
 }
 
 export const DELIVERY_COLUMNS =
-  'id, created_at, request_id, bucket, key, operation, spec, rendered_body, string_to_sign, attempts, ok, cause, message, latency_ms, resend_of, truncated';
+  'id, created_at, request_id, bucket, key, operation, spec, rendered_body, string_to_sign, attempts, ok, cause, message, latency_ms, resend_of, truncated, kind, state, attempt, next_attempt_at, retry, target';
+
+/** Placeholders for DELIVERY_COLUMNS: `?` (SQLite) or `$n` (PostgreSQL). */
+export function deliveryPlaceholders(style: 'sqlite' | 'postgres'): string {
+  const n = DELIVERY_COLUMNS.split(',').length;
+  return Array.from({ length: n }, (_, i) => (style === 'sqlite' ? '?' : `$${i + 1}`)).join(', ');
+}
+
+/**
+ * The queue columns each store adds to callback_deliveries (SQLite types; PostgreSQL maps INTEGER to
+ * bigint): name and type.
+ */
+export const QUEUE_COLUMNS: [string, string][] = [
+  ['kind', 'TEXT'],
+  ['state', 'TEXT'],
+  ['attempt', 'INTEGER'],
+  ['next_attempt_at', 'INTEGER'],
+  ['retry', 'TEXT'],
+  ['target', 'TEXT'],
+  ['claimed_by', 'TEXT'],
+  ['claim_until', 'INTEGER'],
+];
 
 /** Room for the truncation marker after a capped text (record-caps.ts). */
 const STORED_CAP = MAX_RECORDED_BODY_BYTES + 256;
@@ -46,6 +82,11 @@ function encodeAttempts(attempts: AttemptRecord[]): string {
       : { ...rest, responseBody: responseBody.subarray(0, STORED_CAP).toString('base64') },
   );
   return JSON.stringify(stored);
+}
+
+/** The attempts a row keeps: the last MAX_KEPT_ATTEMPTS. */
+export function encodeKeptAttempts(attempts: AttemptRecord[]): string {
+  return encodeAttempts(attempts.slice(-MAX_KEPT_ATTEMPTS));
 }
 
 function decodeAttempts(json: string): AttemptRecord[] {
@@ -67,8 +108,13 @@ export function deliveryFromRow(row: DeliveryRow): DeliveryRecord {
     stringToSign: row.string_to_sign,
     attempts: decodeAttempts(row.attempts),
     ok: row.ok === true || row.ok === 1,
-    latencyMs: row.latency_ms,
+    latencyMs: Number(row.latency_ms),
+    kind: row.kind === 'notification' ? 'notification' : 'callback',
+    state: row.state === 'pending' ? 'pending' : 'done',
+    attempt: row.attempt === null ? 1 : Number(row.attempt),
   };
+  if (row.next_attempt_at !== null && record.state === 'pending') record.nextAttemptAt = Number(row.next_attempt_at);
+  if (row.retry !== null) record.retry = JSON.parse(row.retry) as RetryPolicy;
   if (row.cause !== null) record.cause = row.cause as FailureCause;
   if (row.message !== null) record.message = row.message;
   if (row.resend_of !== null) record.resendOf = row.resend_of;
@@ -89,6 +135,9 @@ export function deliveryToRow(
   const renderedBody = bounded(d.renderedBody);
   const stringToSign = bounded(d.stringToSign);
   const latencyMs = Math.round(d.latencyMs);
+  const kind = d.kind ?? 'callback';
+  const state = d.state ?? 'done';
+  const attempt = d.attempt ?? 1;
   const params = [
     id,
     createdAt,
@@ -99,16 +148,25 @@ export function deliveryToRow(
     JSON.stringify(d.spec),
     renderedBody,
     stringToSign,
-    encodeAttempts(d.attempts),
+    encodeKeptAttempts(d.attempts),
     okValue(d.ok),
     d.cause ?? null,
     d.message ?? null,
     latencyMs,
     d.resendOf ?? null,
     d.truncated?.length ? JSON.stringify(d.truncated) : null,
+    kind,
+    state,
+    attempt,
+    d.nextAttemptAt ?? null,
+    d.retry ? JSON.stringify(d.retry) : null,
+    d.spec.targets[0]?.url ?? null,
   ];
   const record: DeliveryRecord = {
     ...d,
+    kind,
+    state,
+    attempt,
     renderedBody,
     stringToSign,
     id,
@@ -123,3 +181,30 @@ export function deliveryToRow(
   if (record.resendOf === undefined) delete record.resendOf;
   return { params, record };
 }
+
+/** The SET list and parameters of DeliveryStore.complete (from parameter index `first`). */
+export function updateToParams(u: DeliveryUpdate, okValue: (ok: boolean) => boolean | number = (ok) => ok): unknown[] {
+  return [
+    u.state,
+    u.attempt,
+    u.state === 'pending' ? (u.nextAttemptAt ?? Date.now()) : null,
+    okValue(u.ok),
+    u.cause ?? null,
+    u.message ?? null,
+    encodeKeptAttempts(u.attempts),
+    bounded(u.stringToSign),
+    Math.round(u.latencyMs),
+  ];
+}
+
+export const UPDATE_COLUMNS = [
+  'state',
+  'attempt',
+  'next_attempt_at',
+  'ok',
+  'cause',
+  'message',
+  'attempts',
+  'string_to_sign',
+  'latency_ms',
+];

@@ -157,6 +157,9 @@ describe('CallbackService', () => {
         record: () => Promise.reject(new Error('disk full')),
         list: async () => [],
         get: async () => undefined,
+        claimDue: async () => [],
+        complete: async () => false,
+        countPending: async () => 0,
       },
     });
     rx.setBehaviour({ kind: 'json' });

@@ -22,6 +22,7 @@ import { parsePostgresUrl } from '../../src/storage/postgres/url.js';
 import type { MetadataStore, ObjectRecord } from '../../src/storage/types.js';
 import { postgresTestOptions, startPostgres, startPrivateCluster } from '../helpers/postgres.js';
 import { type Backend, storageConformance } from './conformance.js';
+import { deliveryQueueConformance } from './delivery-queue-conformance.js';
 
 const options = postgresTestOptions();
 
@@ -513,5 +514,21 @@ describe('PostgreSQL URL', () => {
     assert.throws(() => parsePostgresUrl('mysql://u@h/d'), /scheme/);
     assert.throws(() => parsePostgresUrl('postgres://u@h/d?sslmode=sometimes'), /sslmode/);
     assert.throws(() => parsePostgresUrl('postgres://u@h/d?sslmod=require'), /unsupported parameter sslmod/);
+  });
+});
+
+describe('PostgreSQL delivery queue', options, () => {
+  deliveryQueueConformance('PostgreSQL, two nodes', async () => {
+    const url = await (await startPostgres()).newDatabase();
+    const a = await openPostgresMetadata(url);
+    const b = await openPostgresMetadata(url);
+    return {
+      a: a.deliveries,
+      b: b.deliveries,
+      close: async () => {
+        await a.meta.close();
+        await b.meta.close();
+      },
+    };
   });
 });

@@ -33,4 +33,10 @@ export interface Delivery {
   latencyMs: number;
   resendOf?: string;
   createdAt: number;
+  /** ossd extensions: upload callback or event notification; retry queue state and attempts made. */
+  kind?: 'callback' | 'notification';
+  state?: 'pending' | 'done';
+  attempt?: number;
+  nextAttemptAt?: number;
+  retry?: { retries: number; baseDelayMs: number; maxDelayMs: number };
 }

@@ -11,6 +11,7 @@ export function Deliveries({ creds }: { creds: Credentials }) {
   const [bucket, setBucket] = useState('');
   const [key, setKey] = useState('');
   const [ok, setOk] = useState('');
+  const [kind, setKind] = useState('');
   const [list, setList] = useState<Delivery[] | undefined>();
   const [error, setError] = useState('');
   useEffect(() => {
@@ -19,7 +20,9 @@ export function Deliveries({ creds }: { creds: Credentials }) {
     const q = new URLSearchParams({ limit: '100' });
     if (bucket) q.set('bucket', bucket);
     if (key) q.set('key', key);
-    if (ok) q.set('ok', ok);
+    if (ok === 'pending') q.set('state', 'pending');
+    else if (ok) q.set('ok', ok);
+    if (kind) q.set('kind', kind);
     const poll = async () => {
       try {
         const r = await admin<{ deliveries: Delivery[] }>(creds, `/-/admin/callbacks?${q}`);
@@ -37,10 +40,10 @@ export function Deliveries({ creds }: { creds: Credentials }) {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [creds, bucket, key, ok]);
+  }, [creds, bucket, key, ok, kind]);
   return (
     <section>
-      <h2>Callback deliveries</h2>
+      <h2>Callback and notification deliveries</h2>
       <div class="row filters">
         <input name="bucket" placeholder="bucket" value={bucket} onInput={(e) => setBucket(e.currentTarget.value)} />
         <input name="key" placeholder="exact key" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
@@ -48,6 +51,12 @@ export function Deliveries({ creds }: { creds: Credentials }) {
           <option value="">all outcomes</option>
           <option value="true">succeeded</option>
           <option value="false">failed</option>
+          <option value="pending">retrying</option>
+        </select>
+        <select name="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+          <option value="">callbacks and notifications</option>
+          <option value="callback">callbacks</option>
+          <option value="notification">notifications</option>
         </select>
         <span class="muted live">● live</span>
       </div>
@@ -58,6 +67,7 @@ export function Deliveries({ creds }: { creds: Credentials }) {
           <thead>
             <tr>
               <th>Time</th>
+              <th>Kind</th>
               <th>Outcome</th>
               <th>Bucket / key</th>
               <th>Operation</th>
@@ -74,8 +84,13 @@ export function Deliveries({ creds }: { creds: Credentials }) {
                   <td>
                     <a href={href(['deliveries', d.id])}>{formatTime(d.createdAt)}</a>
                   </td>
+                  <td>{d.kind === 'notification' ? 'notification' : 'callback'}</td>
                   <td>
-                    <span class={d.ok ? 'badge ok' : 'badge fail'}>{d.ok ? 'OK' : (d.cause ?? 'failed')}</span>
+                    <span class={d.ok ? 'badge ok' : 'badge fail'}>
+                      {d.ok ? 'OK' : d.attempt === 0 ? 'queued' : (d.cause ?? 'failed')}
+                    </span>
+                    {d.state === 'pending' && <span class="badge">retrying (#{(d.attempt ?? 0) + 1} next)</span>}
+                    {(d.attempt ?? 1) > 1 && <span class="badge">{d.attempt} attempts</span>}
                     {d.resendOf && <span class="badge">re-send</span>}
                   </td>
                   <td>

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { Buckets } from './buckets.js';
 import { Deliveries } from './deliveries.js';
 import { DeliveryDetail } from './delivery-detail.js';
+import { Notifications } from './notifications.js';
 import { Objects } from './objects.js';
 import { href, useRoute } from './router.js';
 import { type Credentials, clearCredentials, loadCredentials } from './session.js';
@@ -19,6 +20,7 @@ function App() {
   else if (section === 'deliveries' && arg) page = <DeliveryDetail creds={creds} id={arg} />;
   else if (section === 'deliveries') page = <Deliveries creds={creds} />;
   else if (section === 'tester') page = <Tester creds={creds} />;
+  else if (section === 'notifications') page = <Notifications creds={creds} bucket={route.query.get('bucket') ?? ''} />;
   const tab = (name: string, label: string) => (
     <a href={href([name])} class={section === name || (name === 'buckets' && section === 'b') ? 'active' : ''}>
       {label}
@@ -32,6 +34,7 @@ function App() {
           {tab('buckets', 'Buckets')}
           {tab('deliveries', 'Callback deliveries')}
           {tab('tester', 'Callback tester')}
+          {tab('notifications', 'Retries & notifications')}
         </nav>
         <span class="who">
           {creds.accessKeyId}{' '}

@@ -5,7 +5,13 @@ export type OssCallbackErrorCode =
   | 'UNTRUSTED_KEY_URL'
   | 'KEY_FETCH_FAILED'
   | 'BAD_SIGNATURE'
-  | 'BAD_REQUEST';
+  | 'BAD_REQUEST'
+  /** ossd v2: x-ossd-signature missing where required, or it does not verify. */
+  | 'BAD_SIGNATURE_V2'
+  /** ossd v2: x-ossd-timestamp outside the tolerance. */
+  | 'STALE_TIMESTAMP'
+  /** ossd v2: this exact delivery (id and timestamp) was seen before. */
+  | 'REPLAYED';
 
 /**
  * Thrown (or passed to `next`) when a request is not a genuine OSS callback.

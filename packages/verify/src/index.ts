@@ -8,7 +8,8 @@ export type {
   CallbackRequest,
   FetchLike,
   HeadersLike,
+  SeenIdStore,
   Verifier,
   VerifyOptions,
 } from './types.js';
-export { createVerifier, verifyOssCallback } from './verify.js';
+export { createMemorySeenIdStore, createVerifier, verifyOssCallback } from './verify.js';

@@ -59,6 +59,31 @@ export interface VerifyOptions {
    * with the missing values read as `null` instead.
    */
   jsonMissingValuesAsNull?: boolean;
+  /**
+   * ossd's replay-safe signature (`x-ossd-timestamp` + `x-ossd-signature`, sent by an ossd started with
+   * `--callback-signature-v2`). It is always checked when present; `true` also rejects a request
+   * without it (`BAD_SIGNATURE_V2`), e.g. once every sender you accept is such an ossd. Default false.
+   */
+  requireSignatureV2?: boolean;
+  /**
+   * How far `x-ossd-timestamp` may be from now, in ms, before a v2-signed request is rejected as
+   * `STALE_TIMESTAMP` (default 300 000 = 5 minutes).
+   */
+  timestampToleranceMs?: number;
+  /**
+   * Where v2-signed deliveries already accepted are remembered, to reject replays (`REPLAYED`). Use
+   * `createMemorySeenIdStore()` in one process, or your own store (e.g. Redis SET NX with expiry)
+   * shared by several. Without one, replays within the tolerance are not detected.
+   */
+  seenIds?: SeenIdStore;
+}
+
+/**
+ * Remembers v2-signed deliveries. `remember` records `id` until `expiresAt` (ms since the epoch) and
+ * returns true when it was new, false when it was already there (a replay). Must be atomic per id.
+ */
+export interface SeenIdStore {
+  remember(id: string, expiresAt: number): boolean | Promise<boolean>;
 }
 
 /** A verified callback. */
@@ -77,6 +102,17 @@ export interface CallbackPayload {
   variables: Record<string, unknown> | undefined;
   /** The decoded `x-oss-pub-key-url` ('' if absent, which is only accepted with a pinned key). */
   keyUrl: string;
+  /**
+   * ossd's `x-ossd-delivery-id`: the same for every attempt of one delivery, so an application can
+   * deduplicate retried callbacks and notifications. Undefined from the real OSS.
+   */
+  deliveryId?: string;
+  /** ossd's `x-ossd-attempt` (1 for the first try). Not signed: informative only. */
+  attempt?: number;
+  /** `x-ossd-timestamp` (ms since the epoch) when the request carried a verified v2 signature. */
+  timestamp?: number;
+  /** True when the ossd v2 signature was present and verified (timestamp and delivery id are signed). */
+  signatureV2: boolean;
 }
 
 export interface Verifier {

@@ -4,6 +4,7 @@ import { OssError } from '../../errors/oss-error.js';
 import { xmlResponse } from '../../http/context.js';
 import { children, childText, parseXml, renderXml } from '../../http/xml.js';
 import type { Handler } from '../handler.js';
+import { notifyObjectsRemoved } from '../object/notify.js';
 import { readSmallBody } from '../read-body.js';
 import { encodingParam } from './list-objects.js';
 
@@ -76,14 +77,16 @@ export const deleteMultipleObjects: Handler = async (ctx, s) => {
       if (versionId === undefined) {
         const r = await s.meta.deleteObject(bucket.name, k);
         const marker = r.deleteMarker ? { DeleteMarker: true, DeleteMarkerVersionId: r.versionId ?? 'null' } : {};
-        return { released: r.released, xml: { Key: enc(k), ...marker } };
+        return { released: r.released, existed: r.existed, xml: { Key: enc(k), ...marker } };
       }
       const r = await s.meta.deleteObjectVersion(bucket.name, k, versionId);
       const marker = r.deleteMarker ? { DeleteMarker: true, DeleteMarkerVersionId: versionId } : {};
-      return { released: r.released, xml: { Key: enc(k), VersionId: versionId, ...marker } };
+      return { released: r.released, existed: true, xml: { Key: enc(k), VersionId: versionId, ...marker } };
     }),
   );
   await s.blobs.delete(results.flatMap((r) => r.released));
+  const removed = [...new Set(keys.filter((_, i) => results[i].existed))];
+  await notifyObjectsRemoved(ctx, s, 'ObjectRemoved:DeleteObjects', bucket.name, removed);
   return xmlResponse(
     renderXml('DeleteResult', {
       EncodingType: ctx.params.get('encoding-type') === 'url' ? 'url' : undefined,

@@ -16,6 +16,7 @@ import type { Handler } from '../handler.js';
 import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { segmentOf, writeBlob } from '../object/encrypted-blob.js';
+import { notifyObjectCreated } from '../object/notify.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { writtenVersionHeaders } from '../object/object-version.js';
 import { effectiveEncryption, serverSideEncryptionHeaders, sseKeyFor } from '../object/server-side-encryption.js';
@@ -143,6 +144,7 @@ export const postObject: Handler = async (ctx, s) => {
     uncommitted = undefined;
     await s.blobs.delete(released);
     Object.assign(headers, writtenVersionHeaders(versionId));
+    await notifyObjectCreated(ctx, s, 'ObjectCreated:PostObject', object);
 
     if (vetoed) return { ...vetoed, headers: { ...vetoed.headers, ...writtenVersionHeaders(versionId) } };
     if (delivery) return await callbackResponse(s, delivery, headers);

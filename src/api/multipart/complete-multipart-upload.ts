@@ -9,6 +9,7 @@ import type { Handler } from '../handler.js';
 import { callbackVetoes, deliverBeforeCommit } from '../object/callback-failure.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from '../object/callback-response.js';
 import { segmentOf } from '../object/encrypted-blob.js';
+import { notifyObjectCreated } from '../object/notify.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { versionHeaders } from '../object/object-version.js';
 import { forbidOverwriteGuard } from '../object/put-object.js';
@@ -177,6 +178,7 @@ export const completeMultipartUpload: Handler = async (ctx, s) => {
         }
       : undefined;
   const object = await complete(ctx, s, upload, requested, veto);
+  await notifyObjectCreated(ctx, s, 'ObjectCreated:CompleteMultipartUpload', object);
   if (vetoed)
     return { ...vetoed, headers: { ...vetoed.headers, ...versionHeaders(ctx.bucketRecord, object.versionId) } };
   const headers = headersOf(object);

@@ -6,6 +6,7 @@ import type { Handler } from '../handler.js';
 import { releaseBlobs } from '../multipart/multipart-common.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
 import { segmentOf } from './encrypted-blob.js';
+import { notifyObjectCreated } from './notify.js';
 import {
   contentHeadersFrom,
   MAX_OBJECT_BYTES,
@@ -132,6 +133,7 @@ export const appendObject: Handler = async (ctx, s) => {
     throw err;
   }
   if (stored.size === 0) await releaseBlobs(s, [stored.blob]);
+  await notifyObjectCreated(ctx, s, 'ObjectCreated:AppendObject', object, stored.size);
   return {
     status: 200,
     headers: {

@@ -7,6 +7,7 @@ import { releaseUncommitted } from '../uncommitted-blob.js';
 import { checkConditions } from './conditions.js';
 import { copySourceVersionHeaders, loadSourceBucket, loadSourceObject, parseCopySource } from './copy-source.js';
 import { segmentOf, writeBlob } from './encrypted-blob.js';
+import { notifyObjectCreated } from './notify.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -161,6 +162,7 @@ export const copyObject: Handler = async (ctx, s) => {
       throw err;
     }
 
+    await notifyObjectCreated(ctx, s, 'ObjectCreated:CopyObject', target);
     const etag = quoteEtag(target.etag);
     return xmlResponse(renderXml('CopyObjectResult', { ETag: etag, LastModified: ossXmlDate(target.lastModified) }), {
       etag,

@@ -7,6 +7,7 @@ import { releaseUncommitted } from '../uncommitted-blob.js';
 import { callbackVetoes, deliverBeforeCommit } from './callback-failure.js';
 import { callbackResponse, prepareCallback, prepareDelivery, uploadVariables } from './callback-response.js';
 import { segmentOf } from './encrypted-blob.js';
+import { notifyObjectCreated } from './notify.js';
 import {
   contentHeadersFrom,
   isTrue,
@@ -102,6 +103,7 @@ export const putObject: Handler = async (ctx: RequestContext, s: Services) => {
     await releaseUncommitted(s, [stored.blob], err);
     throw err;
   }
+  await notifyObjectCreated(ctx, s, 'ObjectCreated:PutObject', object);
   if (vetoed) return { ...vetoed, headers: { ...vetoed.headers, ...writtenVersionHeaders(written) } };
   Object.assign(responseHeaders, writtenVersionHeaders(written));
   if (delivery) return callbackResponse(s, delivery, responseHeaders);

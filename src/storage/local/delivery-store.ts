@@ -7,9 +7,19 @@ import {
   type DeliveryRecord,
   type DeliveryRecordInput,
   type DeliveryStore,
+  type DeliveryUpdate,
   MAX_LIST_LIMIT,
 } from '../../callback/delivery-store.js';
-import { DELIVERY_COLUMNS, type DeliveryRow, deliveryFromRow, deliveryToRow } from '../delivery-rows.js';
+import {
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  deliveryFromRow,
+  deliveryPlaceholders,
+  deliveryToRow,
+  QUEUE_COLUMNS,
+  UPDATE_COLUMNS,
+  updateToParams,
+} from '../delivery-rows.js';
 import { GroupCommitter } from './group-commit.js';
 
 export class SqliteDeliveryStore implements DeliveryStore {
@@ -74,16 +84,39 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const columns = db.prepare('PRAGMA table_info(callback_deliveries)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'truncated'))
       db.exec('ALTER TABLE callback_deliveries ADD COLUMN truncated TEXT');
+    // The retry queue (added later still, idempotently: columns checked one by one).
+    for (const [name, type] of QUEUE_COLUMNS) {
+      if (!columns.some((c) => c.name === name)) db.exec(`ALTER TABLE callback_deliveries ADD COLUMN ${name} ${type}`);
+    }
+    db.exec(`
+      CREATE INDEX IF NOT EXISTS callback_deliveries_due ON callback_deliveries (next_attempt_at, seq)
+        WHERE state = 'pending';
+      CREATE INDEX IF NOT EXISTS callback_deliveries_pending_key ON callback_deliveries (bucket, key, target, seq)
+        WHERE state = 'pending';
+    `);
+  }
+
+  /**
+   * One `ossd serve` holds a data directory (the serve lock), so at its start the claims of an earlier
+   * process (one that died mid-delivery) are void. Not done on open: admin commands open the store
+   * beside a running server.
+   */
+  async releaseStaleClaims(): Promise<void> {
+    await this.write(() =>
+      this.stmt(
+        "UPDATE callback_deliveries SET claimed_by = NULL, claim_until = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL",
+      ).run(),
+    );
   }
 
   async record(d: DeliveryRecordInput): Promise<DeliveryRecord> {
-    const id = randomBytes(8).toString('hex');
+    const id = d.id ?? randomBytes(8).toString('hex');
     const createdAt = d.createdAt ?? Date.now();
     const { params, record } = deliveryToRow(d, id, createdAt, (ok) => (ok ? 1 : 0));
     return this.write(() => {
-      this.stmt(
-        `INSERT INTO callback_deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(...params);
+      this.stmt(`INSERT INTO callback_deliveries (${DELIVERY_COLUMNS}) VALUES (${deliveryPlaceholders('sqlite')})`).run(
+        ...params,
+      );
       return record;
     });
   }
@@ -107,6 +140,13 @@ export class SqliteDeliveryStore implements DeliveryStore {
       where.push('request_id = ?');
       params.push(filter.requestId);
     }
+    if (filter.kind !== undefined) {
+      where.push(filter.kind === 'callback' ? "(kind IS NULL OR kind = 'callback')" : 'kind = ?');
+      if (filter.kind !== 'callback') params.push(filter.kind);
+    }
+    if (filter.state !== undefined) {
+      where.push(filter.state === 'done' ? "(state IS NULL OR state = 'done')" : "state = 'pending'");
+    }
     if (filter.before !== undefined) {
       where.push('seq < COALESCE((SELECT seq FROM callback_deliveries WHERE id = ?), 0)');
       params.push(filter.before);
@@ -115,6 +155,48 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const sql = `SELECT * FROM callback_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, limit) as DeliveryRow[];
     return rows.map(deliveryFromRow);
+  }
+
+  /**
+   * One process serves a data directory, and this runs as one SQLite transaction on its connection (in
+   * the group commit), so each due delivery is claimed once.
+   */
+  async claimDue(owner: string, now: number, claimUntil: number, limit: number): Promise<DeliveryRecord[]> {
+    return this.write(() => {
+      const rows = this.stmt(
+        `SELECT * FROM callback_deliveries d
+         WHERE state = 'pending' AND next_attempt_at <= ? AND (claim_until IS NULL OR claim_until < ?)
+           AND NOT (COALESCE(kind, 'callback') = 'notification' AND EXISTS (
+             SELECT 1 FROM callback_deliveries e
+             WHERE e.state = 'pending' AND e.bucket = d.bucket AND e.key = d.key AND e.target = d.target
+               AND e.kind = 'notification' AND e.seq < d.seq))
+         ORDER BY next_attempt_at, seq LIMIT ?`,
+      ).all(now, now, limit) as DeliveryRow[];
+      const claim = this.stmt('UPDATE callback_deliveries SET claimed_by = ?, claim_until = ? WHERE id = ?');
+      for (const row of rows) claim.run(owner, claimUntil, row.id);
+      return rows.map(deliveryFromRow);
+    });
+  }
+
+  async complete(id: string, owner: string, update: DeliveryUpdate): Promise<boolean> {
+    const params = updateToParams(update, (ok) => (ok ? 1 : 0));
+    return this.write(() => {
+      const r = this.stmt(
+        `UPDATE callback_deliveries SET ${UPDATE_COLUMNS.map((c) => `${c} = ?`).join(', ')},
+           claimed_by = NULL, claim_until = NULL
+         WHERE id = ? AND claimed_by = ?`,
+      ).run(...params, id, owner);
+      return r.changes === 1;
+    });
+  }
+
+  async countPending(bucket?: string): Promise<number> {
+    const row = (
+      bucket === undefined
+        ? this.stmt("SELECT count(*) AS n FROM callback_deliveries WHERE state = 'pending'").get()
+        : this.stmt("SELECT count(*) AS n FROM callback_deliveries WHERE state = 'pending' AND bucket = ?").get(bucket)
+    ) as { n: number };
+    return row.n;
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {

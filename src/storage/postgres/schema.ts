@@ -167,6 +167,24 @@ export const MIGRATIONS: Migration[] = [
       CREATE UNIQUE INDEX object_versions_by_id ON object_versions (bucket, key, version_id);
     `,
   },
+  {
+    version: 4,
+    name: 'callback retry queue and event notifications in the delivery log',
+    sql: `
+      ALTER TABLE callback_deliveries
+        ADD COLUMN kind text,
+        ADD COLUMN state text,
+        ADD COLUMN attempt integer,
+        ADD COLUMN next_attempt_at bigint,
+        ADD COLUMN retry text,
+        ADD COLUMN target text,
+        ADD COLUMN claimed_by text,
+        ADD COLUMN claim_until bigint;
+      CREATE INDEX callback_deliveries_due ON callback_deliveries (next_attempt_at, seq) WHERE state = 'pending';
+      CREATE INDEX callback_deliveries_pending_key ON callback_deliveries (bucket, key, target, seq)
+        WHERE state = 'pending';
+    `,
+  },
 ];
 
 /** Advisory lock key held (per transaction) while migrating: "ossd" + "schm". */

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { SqliteDeliveryStore } from '../../src/storage/local/delivery-store.js';
+import { SqliteMetadataStore } from '../../src/storage/local/metadata-store.js';
+import { deliveryQueueConformance, queued } from '../storage/delivery-queue-conformance.js';
+
+// One process serves an embedded data directory (the serve lock): both handles are its one store.
+deliveryQueueConformance('SQLite', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-queue-'));
+  const meta = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: false });
+  const store = SqliteDeliveryStore.relaxed(meta.db, 'NORMAL');
+  return {
+    a: store,
+    b: store,
+    close: async () => {
+      await meta.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SQLite delivery queue: a restarted server takes over the claims of a process that died', () => {
+  it('releases every claim at start, not when an admin command opens the store', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-queue-'));
+    const file = path.join(dir, 'meta.sqlite');
+    try {
+      const dead = new SqliteMetadataStore(file, { fsync: false });
+      const before = SqliteDeliveryStore.relaxed(dead.db, 'NORMAL');
+      const now = Date.now();
+      const d = await before.record(queued({ nextAttemptAt: now - 1000 }));
+      assert.equal((await before.claimDue('dead-process', now, now + 3_600_000, 10)).length, 1);
+      await dead.close(); // as if killed mid-delivery: the claim stays in the file
+      const meta = new SqliteMetadataStore(file, { fsync: false });
+      try {
+        const store = SqliteDeliveryStore.relaxed(meta.db, 'NORMAL');
+        assert.deepEqual(await store.claimDue('admin-command', now, now + 1000, 10), []);
+        await store.releaseStaleClaims();
+        const taken = await store.claimDue('new-server', now, now + 1000, 10);
+        assert.deepEqual(
+          taken.map((x) => x.id),
+          [d.id],
+        );
+      } finally {
+        await meta.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
