@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import type { AccessKey } from '../storage/types.js';
 import { handleCallbackTest } from './admin-callback-test.js';
 import { handleCallbackAdmin } from './admin-callbacks.js';
+import { handleKeysAdmin } from './admin-keys.js';
 import { handleStsAdmin } from './admin-sts.js';
 import { health } from './health.js';
 
@@ -64,7 +65,9 @@ export async function handleAdmin(
           ? await handleStsAdmin(req, key, s)
           : path === '/-/admin/callbacks/test' && req.method === 'POST'
             ? await handleCallbackTest(req, key, s)
-            : await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
+            : path === '/-/admin/keys' || path.startsWith('/-/admin/keys/')
+              ? await handleKeysAdmin(req, path.slice('/-/admin'.length), key, s)
+              : await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s);
       json(res, r.status, r.body);
     } catch (err) {
       const e = err instanceof OssError ? err : new OssError('InternalError', { cause: err });
