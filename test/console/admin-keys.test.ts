@@ -37,7 +37,11 @@ describe('/-/admin/keys', () => {
 
     const client = server.client({ accessKeyId, accessKeySecret });
     await client.putBucket('keys-made-here');
-    assert.ok((await server.client().listBuckets({})).some((b) => b.name === 'keys-made-here'));
+    const all = (await server.client().listBuckets({})) as unknown as { buckets: { name: string }[] };
+    assert.ok(
+      all.buckets.some((b) => b.name === 'keys-made-here'),
+      'the new key works for its account',
+    );
 
     const listed = await call('GET', '/keys');
     const mine = listed.json.keys.find((k: { accessKeyId: string }) => k.accessKeyId === accessKeyId);
