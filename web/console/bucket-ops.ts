@@ -54,3 +54,34 @@ export async function putBucket(client: OSS, name: string): Promise<void> {
 export async function deleteBucket(client: OSS, name: string): Promise<void> {
   await send(client, { method: 'DELETE', bucket: name }, [200, 204]);
 }
+
+/** GetBucketStat: what a bucket holds. */
+export interface BucketStat {
+  storage: number;
+  objectCount: number;
+  multipartUploadCount: number;
+}
+
+export async function getBucketStat(client: OSS, name: string): Promise<BucketStat> {
+  const r = await send(client, { method: 'GET', bucket: name, subres: 'stat' }, [200]);
+  const xml = await (client as unknown as SdkInternals).parseXML(r.data);
+  return {
+    storage: Number(xml.Storage ?? 0),
+    objectCount: Number(xml.ObjectCount ?? 0),
+    multipartUploadCount: Number(xml.MultipartUploadCount ?? 0),
+  };
+}
+
+/** GetBucketInfo: the flat fields of <Bucket> (Name, Location, CreationDate, StorageClass, …) and the ACL. */
+export async function getBucketInfo(client: OSS, name: string): Promise<Record<string, string>> {
+  const r = await send(client, { method: 'GET', bucket: name, subres: 'bucketInfo' }, [200]);
+  const xml = await (client as unknown as SdkInternals).parseXML(r.data);
+  const b = (xml.Bucket ?? {}) as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(b)) if (typeof v === 'string') out[k] = v;
+  const acl = (b.AccessControlList as { Grant?: unknown } | undefined)?.Grant;
+  if (typeof acl === 'string') out.Grant = acl;
+  const owner = (b.Owner as { ID?: unknown } | undefined)?.ID;
+  if (typeof owner === 'string') out.Owner = owner;
+  return out;
+}

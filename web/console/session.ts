@@ -49,10 +49,10 @@ export function signedUrl(c: Credentials, bucket: string, key: string, options: 
 }
 
 /** Calls ossd's admin API (same origin, Basic credentials); throws with the API's message. */
-export async function admin<T>(c: Credentials, path: string, body?: unknown): Promise<T> {
+export async function admin<T>(c: Credentials, path: string, body?: unknown, method?: string): Promise<T> {
   const auth = btoa(String.fromCharCode(...new TextEncoder().encode(`${c.accessKeyId}:${c.accessKeySecret}`)));
   const res = await fetch(path, {
-    method: body === undefined ? 'GET' : 'POST',
+    method: method ?? (body === undefined ? 'GET' : 'POST'),
     headers: { authorization: `Basic ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
