@@ -67,13 +67,11 @@ export async function putMultipart(
   for (let n = 1; n <= count; n++) if (!state.etags.has(n)) todo.push(n);
   report();
 
-  const inner = new AbortController();
-  const onOuter = () => inner.abort();
-  signal.addEventListener('abort', onOuter, { once: true });
+  // A failed part stops new parts from starting; those in flight finish, so a retry sends only the rest.
   let next = 0;
   let failure: unknown;
   const worker = async () => {
-    while (next < todo.length && !inner.signal.aborted) {
+    while (next < todo.length && failure === undefined && !signal.aborted) {
       const n = todo[next++];
       const url = signedUrl(t.creds, t.bucket, t.key, {
         method: 'PUT',
@@ -86,24 +84,19 @@ export async function putMultipart(
           inFlight.set(n, l);
           report();
         };
-        const xhr = await xhrPut(url, body, {}, onPart, inner.signal);
+        const xhr = await xhrPut(url, body, {}, onPart, signal);
         const etag = xhr.getResponseHeader('etag');
         if (!etag) throw new UploadError(`part ${n}: no ETag in the answer`);
         state.etags.set(n, etag);
       } catch (err) {
         failure ??= err;
-        inner.abort();
       } finally {
         inFlight.delete(n);
         report();
       }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, todo.length) }, worker));
-  } finally {
-    signal.removeEventListener('abort', onOuter);
-  }
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, todo.length) }, worker));
   if (signal.aborted) throw abortError();
   if (failure) throw failure;
   const parts = [...state.etags].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag }));
