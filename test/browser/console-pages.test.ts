@@ -1,15 +1,17 @@
 /**
  * The console's other pages in a real browser, each change checked from Node with ali-oss: prefix
- * search, breadcrumb and paging; bucket usage; bucket settings (ACL, CORS); access keys (create, use,
+ * search, breadcrumb and paging; bucket usage; bucket settings (ACL, CORS, image styles); access keys (create, use,
  * revoke); STS credentials (issue, use within their policy); error toasts; and every page at 420 px
  * wide without horizontal scrolling.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OSS from 'ali-oss';
+import { imageSize } from 'image-size';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, signIn, watchPage } from '../helpers/browser.js';
 import { buildConsole } from '../helpers/build-console.js';
+import { png } from '../helpers/images.js';
 import { screenshot } from '../helpers/screenshot.js';
 import { ROOT_ID, ROOT_SECRET, startTestServer, type TestServer, withBucket } from '../helpers/start-server.js';
 
@@ -160,6 +162,20 @@ describe('console: search, settings, keys, STS and the narrow layout', { timeout
     await assert.rejects(client.getBucketCORS(BUCKET), (e: { code: string }) => e.code === 'NoSuchCORSConfiguration');
   });
 
+  it('adds, uses and deletes an image style', async () => {
+    await client.put('pic.png', png(100, 60));
+    await open(`/b/${BUCKET}/settings/styles`, '[data-testid=styles] [data-testid=empty]');
+    await page.fill('input[name=styleName]', 'thumb');
+    await page.fill('input[name=styleContent]', 'image/resize,w_20');
+    await page.click('button:text("Save style")');
+    await page.waitForSelector('tr[data-style=thumb]');
+    const thumb = await client.get('pic.png', { process: 'style/thumb' });
+    assert.equal(imageSize(thumb.content).width, 20);
+    await page.click('tr[data-style=thumb] button.danger');
+    await page.waitForSelector('[data-testid=styles] [data-testid=empty]');
+    await assert.rejects(client.get('pic.png', { process: 'style/thumb' }));
+  });
+
   it('creates an access key that works, and revokes it', async () => {
     await open('/keys', `tr[data-key-id="${ROOT_ID}"]`);
     assert.ok(
@@ -234,6 +250,7 @@ describe('console: search, settings, keys, STS and the narrow layout', { timeout
       [`/b/${BUCKET}/settings`, '[data-testid=bucket-overview]'],
       [`/b/${BUCKET}/settings/acl`, '[data-testid=acl-form]'],
       [`/b/${BUCKET}/settings/cors`, '[data-testid=cors-form]'],
+      [`/b/${BUCKET}/settings/styles`, '[data-testid=styles]'],
       ['/keys', '[data-testid=keys]'],
       ['/sts', '[data-testid=sts-form]'],
       ['/deliveries', 'h2'],

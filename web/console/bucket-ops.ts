@@ -85,3 +85,36 @@ export async function getBucketInfo(client: OSS, name: string): Promise<Record<s
   if (typeof owner === 'string') out.Owner = owner;
   return out;
 }
+
+/** An image style (ListStyle / PutStyle / DeleteStyle; the browser SDK has none of them). */
+export interface ImageStyle {
+  name: string;
+  content: string;
+  lastModifyTime?: string;
+}
+
+export async function listStyles(client: OSS, bucket: string): Promise<ImageStyle[]> {
+  const r = await send(client, { method: 'GET', bucket, subres: 'style' }, [200]);
+  const xml = await (client as unknown as SdkInternals).parseXML(r.data);
+  const items = xml.Style === undefined ? [] : [xml.Style].flat();
+  return (items as Record<string, string>[]).map((x) => ({
+    name: x.Name,
+    content: x.Content,
+    lastModifyTime: x.LastModifyTime,
+  }));
+}
+
+const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export async function putStyle(client: OSS, bucket: string, name: string, content: string): Promise<void> {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><Style><Content>${xmlEscape(content)}</Content></Style>`;
+  await send(
+    client,
+    { method: 'PUT', bucket, subres: { style: '', styleName: name }, content: xml, mime: 'xml' },
+    [200],
+  );
+}
+
+export async function deleteStyle(client: OSS, bucket: string, name: string): Promise<void> {
+  await send(client, { method: 'DELETE', bucket, subres: { style: '', styleName: name } }, [200, 204]);
+}

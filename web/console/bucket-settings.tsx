@@ -5,6 +5,7 @@ import { SettingsAcl } from './settings-acl.js';
 import { SettingsCors } from './settings-cors.js';
 import { SettingsOverview } from './settings-overview.js';
 import type { SettingsSection } from './settings-section.js';
+import { SettingsStyles } from './settings-styles.js';
 
 /**
  * The tabs of a bucket's settings page (#/b/BUCKET/settings/TAB). A bucket feature plugs in by adding
@@ -14,6 +15,7 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
   { id: 'overview', label: 'Overview', component: SettingsOverview },
   { id: 'acl', label: 'Access control', component: SettingsAcl },
   { id: 'cors', label: 'CORS', component: SettingsCors },
+  { id: 'styles', label: 'Image styles', component: SettingsStyles },
 ];
 
 export function BucketSettings({ creds, bucket, tab }: { creds: Credentials; bucket: string; tab?: string }) {
