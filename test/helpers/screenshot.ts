@@ -8,6 +8,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.OSSD_SCREENSHOTS !== '1') return;
   const dir = path.join(REPO, 'docs', 'images');
   mkdirSync(dir, { recursive: true });
-  // Hide the caret and moving progress so the images only change when the page does.
-  await page.screenshot({ path: path.join(dir, `console-${name}.png`), animations: 'disabled', caret: 'hide' });
+  // No caret, animations or toasts left over from earlier steps: the images change only when the page does.
+  await page.screenshot({
+    path: path.join(dir, `console-${name}.png`),
+    animations: 'disabled',
+    caret: 'hide',
+    style: '.toasts { display: none; }',
+  });
 }
