@@ -54,18 +54,18 @@ describe('console: upload panel in a real browser', { timeout: 120_000 }, () => 
     await page.evaluate(`(() => {
       const dt = new DataTransfer();
       dt.items.add(new File(['first file'], 'one.txt', { type: 'text/plain' }));
-      dt.items.add(new File(['second, ünïcode'], 'two words.txt', { type: 'text/plain' }));
+      dt.items.add(new File(['second, ünïcode'], 'twö wörds.txt', { type: 'text/plain' }));
       dt.items.add(new File([new Uint8Array(3000).fill(7)], 'three.bin'));
       const zone = document.querySelector('[data-testid=drop-zone]');
       zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
       zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     })()`);
-    for (const k of ['one.txt', 'two words.txt', 'three.bin']) {
+    for (const k of ['one.txt', 'twö wörds.txt', 'three.bin']) {
       await page.waitForSelector(`${item(k)}[data-status=done]`);
       await page.waitForSelector(`tr[data-key="${k}"]`);
     }
     assert.equal(await text('one.txt'), 'first file');
-    assert.equal(await text('two words.txt'), 'second, ünïcode');
+    assert.equal(await text('twö wörds.txt'), 'second, ünïcode');
     const three = await client.head('three.bin');
     assert.equal((three.res.headers as Record<string, string>)['content-length'], '3000');
     assert.equal((await client.head('one.txt')).res.headers['content-type' as never], 'text/plain');
