@@ -2,6 +2,7 @@ import type OSS from 'ali-oss';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { Breadcrumb } from './breadcrumb.js';
 import { formatBytes, formatTime } from './format.js';
+import { NewFolder } from './new-folder.js';
 import { ObjectInfo } from './object-info.js';
 import { href, navigate } from './router.js';
 import { type Credentials, errorText, ossClient, signedUrl } from './session.js';
@@ -10,6 +11,8 @@ import { Upload } from './upload.js';
 import { useUploadDone } from './uploads.js';
 
 const PAGE_SIZE = 50;
+/** DeleteMultipleObjects takes at most 1000 keys a request. */
+const DELETE_BATCH = 1000;
 const SEARCH_DELAY_MS = 250;
 
 interface Page {
@@ -30,6 +33,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
   const [selected, setSelected] = useState<string | undefined>();
   const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
+  const [checked, setChecked] = useState<Set<string>>(new Set());
   const token = tokens[tokens.length - 1];
   const listPrefix = prefix + search;
   const load = useCallback(async () => {
@@ -38,8 +42,10 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
       if (token) query['continuation-token'] = token;
       const r = await ossClient(creds, bucket).listV2(query as unknown as OSS.ListV2ObjectsQuery, {});
       const raw = r as unknown as { objects?: OSS.ObjectMeta[]; prefixes?: string[]; nextContinuationToken?: string };
+      setChecked(new Set());
       setPage({
-        objects: raw.objects ?? [],
+        // The folder's own marker object (PREFIX/, made by "New folder") is the folder, not an entry in it.
+        objects: (raw.objects ?? []).filter((o) => o.name !== prefix || prefix === ''),
         prefixes: raw.prefixes ?? [],
         next: r.isTruncated ? raw.nextContinuationToken : undefined,
       });
@@ -85,6 +91,28 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
       showError(`Deleting ${key} failed`, err);
     }
   };
+  const removeChecked = async () => {
+    const keys = [...checked];
+    if (!keys.length || !confirm(`Delete ${keys.length} object${keys.length === 1 ? '' : 's'}?`)) return;
+    try {
+      const client = ossClient(creds, bucket);
+      for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+        await client.deleteMulti(keys.slice(i, i + DELETE_BATCH), { quiet: true });
+      }
+      showToast(`Deleted ${keys.length} object${keys.length === 1 ? '' : 's'}`);
+      if (selected && checked.has(selected)) setSelected(undefined);
+      await load();
+    } catch (err) {
+      showError('Deleting the selected objects failed', err);
+    }
+  };
+  const toggle = (key: string, on: boolean) => {
+    const next = new Set(checked);
+    if (on) next.add(key);
+    else next.delete(key);
+    setChecked(next);
+  };
+  const allChecked = !!page && page.objects.length > 0 && page.objects.every((o) => checked.has(o.name));
   const download = (key: string) =>
     signedUrl(creds, bucket, key, {
       expires: 3600,
@@ -100,6 +128,23 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
         </a>
       </div>
       <Upload creds={creds} bucket={bucket} prefix={prefix} />
+      <div class="row">
+        <NewFolder
+          creds={creds}
+          bucket={bucket}
+          prefix={prefix}
+          onCreated={(p) => navigate(['b', bucket], { prefix: p })}
+        />
+        <button
+          type="button"
+          class="danger"
+          data-action="delete-selected"
+          disabled={checked.size === 0}
+          onClick={() => void removeChecked()}
+        >
+          Delete selected{checked.size ? ` (${checked.size})` : ''}
+        </button>
+      </div>
       <div class="row">
         <input
           type="search"
@@ -117,6 +162,17 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
             <table data-testid="objects">
               <thead>
                 <tr>
+                  <th class="check">
+                    <input
+                      type="checkbox"
+                      aria-label="Select all on this page"
+                      data-select-all
+                      checked={allChecked}
+                      onChange={(e) =>
+                        setChecked(e.currentTarget.checked ? new Set(page?.objects.map((o) => o.name)) : new Set())
+                      }
+                    />
+                  </th>
                   <th>Name</th>
                   <th>Size</th>
                   <th class="wide">Last modified</th>
@@ -126,6 +182,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
               <tbody>
                 {page?.prefixes.map((p) => (
                   <tr key={p} class="folder" data-prefix={p}>
+                    <td class="check" />
                     <td colSpan={4}>
                       <a href={href(['b', bucket], { prefix: p })}>
                         <span class="folder-icon" aria-hidden="true" />
@@ -136,6 +193,15 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
                 ))}
                 {page?.objects.map((o) => (
                   <tr key={o.name} data-key={o.name} class={selected === o.name ? 'selected' : ''}>
+                    <td class="check">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${o.name}`}
+                        data-select={o.name}
+                        checked={checked.has(o.name)}
+                        onChange={(e) => toggle(o.name, e.currentTarget.checked)}
+                      />
+                    </td>
                     <td class="key">
                       <button type="button" class="link" onClick={() => setSelected(o.name)}>
                         {o.name.slice(prefix.length)}
@@ -155,7 +221,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
                 ))}
                 {empty && (
                   <tr>
-                    <td colSpan={4} class="empty" data-testid="empty">
+                    <td colSpan={5} class="empty" data-testid="empty">
                       {search
                         ? `Nothing starts with “${prefix}${search}”.`
                         : prefix
@@ -166,7 +232,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
                 )}
                 {!page && !error && (
                   <tr>
-                    <td colSpan={4} class="muted">
+                    <td colSpan={5} class="muted">
                       Loading…
                     </td>
                   </tr>
