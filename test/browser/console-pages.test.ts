@@ -84,6 +84,12 @@ describe('console: search, settings, keys, STS and the narrow layout', { timeout
     await page.waitForSelector('tr[data-key="logs/2025-01.txt"]', { state: 'detached' });
     assert.deepEqual(await rowKeys(), ['logs/2024-01.txt', 'logs/2024-02.txt']);
     assert.deepEqual(await rowPrefixes(), ['logs/2024/']);
+    await page.check('input[name=deep]');
+    await page.waitForSelector('tr[data-key="logs/2024/deep.txt"]');
+    assert.deepEqual(await rowKeys(), ['logs/2024-01.txt', 'logs/2024-02.txt', 'logs/2024/deep.txt']);
+    assert.deepEqual(await rowPrefixes(), []);
+    await page.uncheck('input[name=deep]');
+    await page.waitForSelector('tr[data-prefix="logs/2024/"]');
     await page.fill('input[name=search]', 'nothing-like-this');
     await page.waitForSelector('[data-testid=empty]');
     assert.match(
@@ -264,6 +270,9 @@ describe('console: search, settings, keys, STS and the narrow layout', { timeout
     await client.put(`${'a-very-long-folder-name-without-breaks'.repeat(2)}/${'x'.repeat(90)}.txt`, Buffer.from('x'));
     const narrow = await browser.newPage({ viewport: { width: 420, height: 800 } });
     const narrowProblems = watchPage(narrow);
+    await narrow.goto(`${origin}/`);
+    await narrow.waitForSelector('input[name=accessKeyId]');
+    assert.ok(((await narrow.evaluate('document.documentElement.scrollWidth')) as number) <= 420, 'sign-in page');
     await signIn(narrow, `${origin}/`, ROOT_ID, ROOT_SECRET);
     const pages: [string, string][] = [
       ['/buckets', `tr[data-bucket=${BUCKET}]`],

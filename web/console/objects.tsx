@@ -33,12 +33,15 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
   const [selected, setSelected] = useState<string | undefined>();
   const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
+  /** Search every level under the folder (no delimiter) instead of this level only. */
+  const [deep, setDeep] = useState(false);
   const [checked, setChecked] = useState<Set<string>>(new Set());
   const token = tokens[tokens.length - 1];
   const listPrefix = prefix + search;
   const load = useCallback(async () => {
     try {
-      const query: Record<string, string | number> = { prefix: listPrefix, delimiter: '/', 'max-keys': PAGE_SIZE };
+      const query: Record<string, string | number> = { prefix: listPrefix, 'max-keys': PAGE_SIZE };
+      if (!deep) query.delimiter = '/';
       if (token) query['continuation-token'] = token;
       const r = await ossClient(creds, bucket).listV2(query as unknown as OSS.ListV2ObjectsQuery, {});
       const raw = r as unknown as { objects?: OSS.ObjectMeta[]; prefixes?: string[]; nextContinuationToken?: string };
@@ -54,7 +57,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
       setError(errorText(err));
       showError(`Listing ${bucket} failed`, err);
     }
-  }, [creds, bucket, listPrefix, token]);
+  }, [creds, bucket, listPrefix, token, deep]);
   useEffect(() => {
     setTokens(['']);
     setSelected(undefined);
@@ -154,6 +157,18 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
           value={typed}
           onInput={(e) => setTyped(e.currentTarget.value)}
         />
+        <label class="inline">
+          <input
+            type="checkbox"
+            name="deep"
+            checked={deep}
+            onChange={(e) => {
+              setDeep(e.currentTarget.checked);
+              setTokens(['']);
+            }}
+          />
+          &nbsp;in subfolders too
+        </label>
       </div>
       {error && <p class="error">{error}</p>}
       <div class="split">
