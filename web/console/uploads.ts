@@ -80,6 +80,11 @@ async function run(job: Job): Promise<void> {
       update(job, { status: 'cancelled' });
       abortMultipart(job.target, job.state).catch(() => {});
     } else {
+      // An upload id ossd no longer knows (aborted elsewhere) cannot be resumed: a retry starts over.
+      if ((err as { code?: string }).code === 'NoSuchUpload') {
+        job.state.uploadId = undefined;
+        job.state.etags.clear();
+      }
       update(job, { status: 'failed', message: errorText(err) });
     }
   } finally {
