@@ -12,6 +12,8 @@ import {
   useUploads,
 } from './uploads.js';
 
+const MAX_ROWS = 200;
+
 function Row({ u, prefix }: { u: UploadItem; prefix: string }) {
   const fraction = u.size === 0 ? (u.status === 'done' ? 1 : 0) : Math.min(1, u.loaded / u.size);
   const name = u.key.startsWith(prefix) ? u.key.slice(prefix.length) : u.key;
@@ -62,6 +64,8 @@ export function Upload(props: { creds: Credentials; bucket: string; prefix: stri
     droppedFiles(e.dataTransfer).then(add, (err) => showError('Reading the dropped files failed', err));
   };
   const active = uploads.filter((u) => u.status === 'queued' || u.status === 'uploading').length;
+  // A dropped tree of thousands of files: list the unfinished ones (up to MAX_ROWS) and count the rest.
+  const shown = uploads.length > MAX_ROWS ? uploads.filter((u) => u.status !== 'done').slice(0, MAX_ROWS) : uploads;
   return (
     <section
       aria-label="Upload"
@@ -116,13 +120,14 @@ export function Upload(props: { creds: Credentials; bucket: string; prefix: stri
           <div class="row spread">
             <span class="muted" data-testid="upload-summary">
               {active ? `${active} uploading or queued` : 'All uploads finished'} · {uploads.length} in this list
+              {shown.length < uploads.length ? ` (${uploads.length - shown.length} not shown)` : ''}
             </span>
             <button type="button" class="link" onClick={clearFinishedUploads}>
               Clear finished
             </button>
           </div>
           <ul class="uploads">
-            {uploads.map((u) => (
+            {shown.map((u) => (
               <Row key={u.id} u={u} prefix={prefix} />
             ))}
           </ul>
