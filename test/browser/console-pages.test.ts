@@ -207,6 +207,24 @@ describe('console: search, settings, keys, STS and the narrow layout', { timeout
     await assert.rejects(client.get('pic.png', { process: 'style/thumb' }));
   });
 
+  it('previews an image and makes a share link that works without a key', async () => {
+    await client.putBucketACL(BUCKET, 'private'); // the ACL test left it public-read
+    await client.put('pic.png', png(100, 60));
+    await open(`/b/${BUCKET}`, 'tr[data-key="pic.png"]');
+    await page.click('tr[data-key="pic.png"] button.link');
+    await page.waitForSelector('img[data-testid=preview]');
+    await page.waitForFunction(`document.querySelector('img[data-testid=preview]').naturalWidth === 100`);
+    await page.selectOption('[data-testid=share] select[name=expires]', '86400');
+    await page.click('[data-testid=share] button:text("Share link")');
+    const url = new URL(await page.inputValue('input[name=shareUrl]'));
+    const expires = Number(url.searchParams.get('Expires'));
+    assert.ok(Math.abs(expires - (Date.now() / 1000 + 86_400)) < 120, `expires in a day: ${expires}`);
+    assert.equal((await fetch(`${url.origin}${url.pathname}`)).status, 403, 'the object is private');
+    const shared = await fetch(url);
+    assert.equal(shared.status, 200);
+    assert.ok(Buffer.from(await shared.arrayBuffer()).equals(png(100, 60)));
+  });
+
   it('creates an access key that works, and revokes it', async () => {
     await open('/keys', `tr[data-key-id="${ROOT_ID}"]`);
     assert.ok(
