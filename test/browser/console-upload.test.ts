@@ -185,6 +185,11 @@ describe('console: upload panel in a real browser', { timeout: 120_000 }, () => 
     await page.waitForSelector(`${item('cancel-me.bin')}[data-status=uploading]`);
     for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(held.length > 0, 'a part request was sent');
+    // The header shows the upload in flight from any page.
+    await page.goto(`${origin}/-/console/#/keys`);
+    await page.waitForSelector('[data-testid=uploads-badge]:has-text("1 uploading")');
+    await page.click('[data-testid=uploads-badge]');
+    await page.waitForSelector(`${item('cancel-me.bin')}[data-status=uploading]`);
     await page.click(`${item('cancel-me.bin')} button[data-action=cancel]`);
     await page.waitForSelector(`${item('cancel-me.bin')}[data-status=cancelled]`);
     await page.unroute(/partNumber=/, hold);

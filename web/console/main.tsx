@@ -12,6 +12,7 @@ import { SignIn } from './sign-in.js';
 import { Sts } from './sts.js';
 import { Tester } from './tester.js';
 import { Toasts } from './toasts.js';
+import { UploadsBadge } from './uploads-badge.js';
 
 function Page({ creds, path, query }: { creds: Credentials; path: string[]; query: URLSearchParams }) {
   const [section = 'buckets', arg, sub, tab] = path;
@@ -52,6 +53,7 @@ function App() {
           {tab('deliveries', 'Callback deliveries')}
           {tab('tester', 'Callback tester')}
         </nav>
+        <UploadsBadge />
         <span class="who">
           <span class="key-id">{creds.accessKeyId}</span>{' '}
           <button

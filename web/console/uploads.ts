@@ -143,7 +143,7 @@ export function clearFinishedUploads(): void {
   changed();
 }
 
-export function useUploads(bucket: string): UploadItem[] {
+function useChanges(): void {
   const [, setTick] = useState(0);
   useEffect(() => {
     const l = () => setTick((t) => t + 1);
@@ -152,6 +152,16 @@ export function useUploads(bucket: string): UploadItem[] {
       listeners.delete(l);
     };
   }, []);
+}
+
+/** Uploads queued or in flight, in every bucket (for the header's indicator). */
+export function useActiveUploads(): UploadItem[] {
+  useChanges();
+  return jobs.map((j) => j.item).filter((u) => u.status === 'queued' || u.status === 'uploading');
+}
+
+export function useUploads(bucket: string): UploadItem[] {
+  useChanges();
   return jobs.filter((j) => j.item.bucket === bucket).map((j) => j.item);
 }
 
