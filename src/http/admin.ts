@@ -7,6 +7,7 @@ import type { AccessKey } from '../storage/types.js';
 import { CALLBACK_FAILURE_PATH, handleCallbackFailureAdmin } from './admin-callback-failure.js';
 import { handleCallbackTest } from './admin-callback-test.js';
 import { handleCallbackAdmin } from './admin-callbacks.js';
+import { handleKeysAdmin } from './admin-keys.js';
 import { handleNotificationAdmin } from './admin-notifications.js';
 import { handleRelayAdmin, RELAY_PATH } from './admin-relay.js';
 import { handleStsAdmin } from './admin-sts.js';
@@ -72,8 +73,10 @@ export async function handleAdmin(
             ? await handleStsAdmin(req, key, s)
             : path === '/-/admin/callbacks/test' && req.method === 'POST'
               ? await handleCallbackTest(req, key, s)
-              : ((await handleNotificationAdmin(req, path.slice('/-/admin'.length), key, s)) ??
-                (await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s)));
+              : path === '/-/admin/keys' || path.startsWith('/-/admin/keys/')
+                ? await handleKeysAdmin(req, path.slice('/-/admin'.length), key, s)
+                : ((await handleNotificationAdmin(req, path.slice('/-/admin'.length), key, s)) ??
+                  (await handleCallbackAdmin(req, path.slice('/-/admin'.length), new Map(query), key, s)));
       json(res, r.status, r.body);
     } catch (err) {
       const e = err instanceof OssError ? err : new OssError('InternalError', { cause: err });

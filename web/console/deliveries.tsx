@@ -61,7 +61,13 @@ export function Deliveries({ creds }: { creds: Credentials }) {
         <span class="muted live">● live</span>
       </div>
       {error && <p class="error">{error}</p>}
-      {list && list.length === 0 && <p class="muted">No deliveries match.</p>}
+      {list && list.length === 0 && (
+        <p class="card empty" data-testid="empty">
+          {bucket || key || ok
+            ? 'No deliveries match these filters.'
+            : 'No callback deliveries yet: uploads with an x-oss-callback header appear here.'}
+        </p>
+      )}
       {list && list.length > 0 && (
         <table data-testid="deliveries">
           <thead>

@@ -3,6 +3,7 @@ import type { Attempt, Delivery } from './deliveries-api.js';
 import { bodyText, formatTime, headerLines, prettyJson } from './format.js';
 import { href, navigate } from './router.js';
 import { admin, type Credentials } from './session.js';
+import { showError } from './toast.js';
 
 export function AttemptView({ a, body }: { a: Attempt; body: string }) {
   return (
@@ -57,6 +58,7 @@ export function DeliveryDetail({ creds, id }: { creds: Credentials; id: string }
       navigate(['deliveries', r.id]);
     } catch (err) {
       setError((err as Error).message);
+      showError('Re-send failed', err);
     } finally {
       setBusy(false);
     }

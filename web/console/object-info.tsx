@@ -2,7 +2,8 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { formatBytes } from './format.js';
 import { href } from './router.js';
-import { type Credentials, errorText, ossClient } from './session.js';
+import { type Credentials, errorText, ossClient, signedUrl } from './session.js';
+import { ShareLink } from './share-link.js';
 
 interface Head {
   headers: Record<string, string>;
@@ -52,6 +53,15 @@ export function ObjectInfo(props: { creds: Credentials; bucket: string; objectKe
             {field('Object type', h['x-oss-object-type'], 'object-type')}
             {field('Last-Modified', h['last-modified'], 'last-modified')}
           </dl>
+          {/^image\/(png|jpeg|gif|webp|bmp)$/.test(h['content-type'] ?? '') && (
+            <img
+              class="preview"
+              data-testid="preview"
+              alt={`Preview of ${objectKey}`}
+              src={signedUrl(creds, bucket, objectKey, { expires: 600 })}
+            />
+          )}
+          <ShareLink creds={creds} bucket={bucket} objectKey={objectKey} />
           <h4>User metadata</h4>
           {Object.keys(head.meta).length === 0 ? (
             <p class="muted">None.</p>

@@ -1,73 +1,138 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { droppedFiles, inputFiles, type PickedFile } from './file-entries.js';
 import { formatBytes } from './format.js';
-import { type Credentials, errorText, ossClient } from './session.js';
+import type { Credentials } from './session.js';
+import { showError } from './toast.js';
+import {
+  cancelUpload,
+  clearFinishedUploads,
+  enqueueUploads,
+  retryUpload,
+  type UploadItem,
+  useUploads,
+} from './uploads.js';
 
-/** Files above this go through multipart upload (with per-part progress); smaller ones are one PutObject. */
-const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
-const PART_SIZE = 1024 * 1024;
+const MAX_ROWS = 200;
 
-interface State {
-  name: string;
-  size: number;
-  progress: number;
-  status: 'uploading' | 'done' | 'failed';
-  message?: string;
+function Row({ u, prefix }: { u: UploadItem; prefix: string }) {
+  const fraction = u.size === 0 ? (u.status === 'done' ? 1 : 0) : Math.min(1, u.loaded / u.size);
+  const name = u.key.startsWith(prefix) ? u.key.slice(prefix.length) : u.key;
+  return (
+    <li class="upload-item" data-testid="upload-status" data-status={u.status} data-key={u.key}>
+      <div class="row spread">
+        <span class="name" title={u.key}>
+          {name}
+        </span>
+        <span class="actions">
+          {(u.status === 'queued' || u.status === 'uploading') && (
+            <button type="button" class="link" data-action="cancel" onClick={() => cancelUpload(u.id)}>
+              Cancel
+            </button>
+          )}
+          {(u.status === 'failed' || u.status === 'cancelled') && (
+            <button type="button" class="link" data-action="retry" onClick={() => retryUpload(u.id)}>
+              Retry
+            </button>
+          )}
+        </span>
+      </div>
+      <progress max={1} value={fraction} data-testid="upload-progress" />
+      <span class="muted small">
+        {Math.round(fraction * 100)}% · {formatBytes(u.size)}
+        {u.multipart ? ', multipart' : ''} · {u.status}
+        {u.ms !== undefined ? ` in ${u.ms} ms` : ''}
+      </span>
+      {u.message && <span class="error small">{u.message}</span>}
+    </li>
+  );
 }
 
-export function Upload(props: { creds: Credentials; bucket: string; prefix: string; onUploaded: () => void }) {
-  const [state, setState] = useState<State | undefined>();
-  const upload = async (file: File) => {
-    const key = props.prefix + file.name;
-    const client = ossClient(props.creds, props.bucket);
-    const base = { name: key, size: file.size };
-    setState({ ...base, progress: 0, status: 'uploading' });
-    try {
-      if (file.size > MULTIPART_THRESHOLD) {
-        await client.multipartUpload(key, file, {
-          partSize: PART_SIZE,
-          parallel: 3,
-          progress: (p: number) => setState({ ...base, progress: p, status: 'uploading' }),
-        });
-      } else {
-        await client.put(key, file);
-      }
-      setState({ ...base, progress: 1, status: 'done' });
-      props.onUploaded();
-    } catch (err) {
-      setState((s) => ({ ...base, progress: s?.progress ?? 0, status: 'failed', message: errorText(err) }));
-    }
+/** Upload panel: drop files or folders, or pick them; one row per file with progress, cancel and retry. */
+export function Upload(props: { creds: Credentials; bucket: string; prefix: string }) {
+  const { creds, bucket, prefix } = props;
+  const uploads = useUploads(bucket);
+  const [over, setOver] = useState(false);
+  const filesInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const add = (files: PickedFile[]) => {
+    if (files.length) enqueueUploads(creds, bucket, prefix, files);
   };
-  const busy = state?.status === 'uploading';
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    if (!e.dataTransfer) return;
+    droppedFiles(e.dataTransfer).then(add, (err) => showError('Reading the dropped files failed', err));
+  };
+  const active = uploads.filter((u) => u.status === 'queued' || u.status === 'uploading').length;
+  // A dropped tree of thousands of files: list the unfinished ones (up to MAX_ROWS) and count the rest.
+  const shown = uploads.length > MAX_ROWS ? uploads.filter((u) => u.status !== 'done').slice(0, MAX_ROWS) : uploads;
   return (
-    <div class="card upload">
-      <label class="row">
-        <span>
-          Upload to{' '}
+    <section
+      aria-label="Upload"
+      class={over ? 'card upload drop-over' : 'card upload'}
+      data-testid="drop-zone"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
+      <div class="row">
+        <span class="drop-hint">
+          Drop files or folders here to upload to{' '}
           <code>
-            {props.bucket}/{props.prefix}
+            {bucket}/{prefix}
           </code>
         </span>
+        <button type="button" onClick={() => filesInput.current?.click()}>
+          Choose files
+        </button>
+        <button type="button" class="secondary" onClick={() => folderInput.current?.click()}>
+          Choose folder
+        </button>
         <input
+          ref={filesInput}
           type="file"
           name="file"
-          disabled={busy}
+          multiple
+          hidden
           onChange={(e) => {
-            const file = e.currentTarget.files?.[0];
+            add(inputFiles(e.currentTarget.files));
             e.currentTarget.value = '';
-            if (file) void upload(file);
           }}
         />
-      </label>
-      {state && (
-        <div class="row" data-testid="upload-status" data-status={state.status}>
-          <progress max={1} value={state.progress} data-testid="upload-progress" />
-          <span>
-            {Math.round(state.progress * 100)}% · {state.name} ({formatBytes(state.size)}
-            {state.size > MULTIPART_THRESHOLD ? ', multipart' : ''}) · {state.status}
-          </span>
-          {state.message && <span class="error">{state.message}</span>}
-        </div>
+        <input
+          ref={folderInput}
+          type="file"
+          name="folder"
+          multiple
+          hidden
+          {...{ webkitdirectory: true }}
+          onChange={(e) => {
+            add(inputFiles(e.currentTarget.files));
+            e.currentTarget.value = '';
+          }}
+        />
+      </div>
+      {uploads.length > 0 && (
+        <>
+          <div class="row spread">
+            <span class="muted" data-testid="upload-summary">
+              {active ? `${active} uploading or queued` : 'All uploads finished'} · {uploads.length} in this list
+              {shown.length < uploads.length ? ` (${uploads.length - shown.length} not shown)` : ''}
+            </span>
+            <button type="button" class="link" onClick={clearFinishedUploads}>
+              Clear finished
+            </button>
+          </div>
+          <ul class="uploads">
+            {shown.map((u) => (
+              <Row key={u.id} u={u} prefix={prefix} />
+            ))}
+          </ul>
+        </>
       )}
-    </div>
+    </section>
   );
 }

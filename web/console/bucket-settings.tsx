@@ -1,0 +1,52 @@
+import { Breadcrumb } from './breadcrumb.js';
+import { href } from './router.js';
+import type { Credentials } from './session.js';
+import { SettingsAcl } from './settings-acl.js';
+import { SettingsCors } from './settings-cors.js';
+import { SettingsOverview } from './settings-overview.js';
+import type { SettingsSection } from './settings-section.js';
+import { SettingsStyles } from './settings-styles.js';
+
+/**
+ * The tabs of a bucket's settings page (#/b/BUCKET/settings/TAB). A bucket feature plugs in by adding
+ * its section here: one component in its own settings-*.tsx taking { creds, bucket }.
+ */
+export const SETTINGS_SECTIONS: SettingsSection[] = [
+  { id: 'overview', label: 'Overview', component: SettingsOverview },
+  { id: 'acl', label: 'Access control', component: SettingsAcl },
+  { id: 'cors', label: 'CORS', component: SettingsCors },
+  { id: 'styles', label: 'Image styles', component: SettingsStyles },
+];
+
+export function BucketSettings({ creds, bucket, tab }: { creds: Credentials; bucket: string; tab?: string }) {
+  const section = SETTINGS_SECTIONS.find((s) => s.id === tab) ?? SETTINGS_SECTIONS[0];
+  const Section = section.component;
+  return (
+    <section>
+      <div class="row spread wrap">
+        <Breadcrumb bucket={bucket} prefix="" />
+        <a class="button" href={href(['b', bucket])}>
+          Objects
+        </a>
+      </div>
+      <h2>Settings</h2>
+      <div class="tabs" role="tablist" data-testid="settings-tabs">
+        {SETTINGS_SECTIONS.map((s) => (
+          <a
+            key={s.id}
+            role="tab"
+            aria-selected={s === section}
+            class={s === section ? 'active' : ''}
+            href={href(['b', bucket, 'settings', s.id])}
+            data-tab={s.id}
+          >
+            {s.label}
+          </a>
+        ))}
+      </div>
+      <div class="card" data-section={section.id}>
+        <Section key={`${bucket}/${section.id}`} creds={creds} bucket={bucket} />
+      </div>
+    </section>
+  );
+}
