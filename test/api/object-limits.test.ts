@@ -81,9 +81,9 @@ describe('PutObject limits and unsupported operations', () => {
   });
 
   it('answers NotImplemented for unsupported sub-resources and MethodNotAllowed for wrong methods', async () => {
-    const website = await send(server.port, 'GET', '/limits/?website', signatureV1('GET', '/limits/?website', {}));
-    assert.equal(website.status, 501);
-    assert.match(website.text, /<Code>NotImplemented<\/Code>/);
+    const unsupported = await send(server.port, 'GET', '/limits/?inventory', signatureV1('GET', '/limits/?inventory', {}));
+    assert.equal(unsupported.status, 501);
+    assert.match(unsupported.text, /<Code>NotImplemented<\/Code>/);
     const patch = await send(server.port, 'PATCH', '/limits/k', signatureV1('PATCH', '/limits/k', {}));
     assert.equal(patch.status, 405);
     assert.match(patch.text, /<Code>MethodNotAllowed<\/Code>/);
