@@ -81,7 +81,12 @@ describe('PutObject limits and unsupported operations', () => {
   });
 
   it('answers NotImplemented for unsupported sub-resources and MethodNotAllowed for wrong methods', async () => {
-    const unsupported = await send(server.port, 'GET', '/limits/?inventory', signatureV1('GET', '/limits/?inventory', {}));
+    const unsupported = await send(
+      server.port,
+      'GET',
+      '/limits/?inventory',
+      signatureV1('GET', '/limits/?inventory', {}),
+    );
     assert.equal(unsupported.status, 501);
     assert.match(unsupported.text, /<Code>NotImplemented<\/Code>/);
     const patch = await send(server.port, 'PATCH', '/limits/k', signatureV1('PATCH', '/limits/k', {}));
