@@ -8,7 +8,7 @@ import { type SdkInternals, send } from './bucket-ops.js';
 
 export type Xml = string | number | boolean | undefined | Xml[] | { [name: string]: Xml };
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** `<name>…</name>` from a parsed-XML-shaped value (arrays repeat the element; undefined leaves it out). */
 export function xmlElement(name: string, value: Xml): string {
@@ -21,7 +21,7 @@ export function xmlElement(name: string, value: Xml): string {
       .join('');
     return `<${name}>${inner}</${name}>`;
   }
-  return `<${name}>${escape(String(value))}</${name}>`;
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 export const xmlDocument = (root: string, value: Xml) =>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { type SdkInternals, send } from './bucket-ops.js';
 import { many } from './bucket-config.js';
+import { type SdkInternals, send } from './bucket-ops.js';
 import { formatBytes, formatTime } from './format.js';
 import { type Credentials, ossClient, signedUrl } from './session.js';
 import { attempt, useLoad } from './settings-load.js';

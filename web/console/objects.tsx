@@ -175,7 +175,12 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
           &nbsp;in subfolders too
         </label>
         <label class="inline">
-          <input type="checkbox" name="versions" checked={versions} onChange={(e) => setVersions(e.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            name="versions"
+            checked={versions}
+            onChange={(e) => setVersions(e.currentTarget.checked)}
+          />
           &nbsp;Show versions
         </label>
       </div>

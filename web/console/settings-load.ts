@@ -6,7 +6,6 @@ import { showError, showToast } from './toast.js';
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [T | undefined, string, () => Promise<void>] {
   const [value, setValue] = useState<T | undefined>();
   const [error, setError] = useState('');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on
   const reload = useCallback(async () => {
     try {
       setValue(await load());

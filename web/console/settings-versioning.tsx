@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { getConfig, putConfig, xmlDocument } from './bucket-config.js';
 import { href } from './router.js';
 import { ossClient } from './session.js';
-import type { SettingsProps } from './settings-section.js';
 import { attempt, useLoad } from './settings-load.js';
+import type { SettingsProps } from './settings-section.js';
 
 /** Versioning (GetBucketVersioning / PutBucketVersioning): Off until first enabled, then Enabled or Suspended. */
 export function SettingsVersioning({ creds, bucket }: SettingsProps) {
@@ -52,8 +52,8 @@ export function SettingsVersioning({ creds, bucket }: SettingsProps) {
       </div>
       {status !== 'Off' && (
         <p>
-          Older versions are listed on the <a href={href(['b', bucket])}>objects page</a> with{' '}
-          <em>Show versions</em>: download, delete or restore one there.
+          Older versions are listed on the <a href={href(['b', bucket])}>objects page</a> with <em>Show versions</em>:
+          download, delete or restore one there.
         </p>
       )}
     </div>
