@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { deleteConfig, getConfig, getConfigText, putConfig } from './bucket-config.js';
+import { deleteConfig, getConfigText, putConfig } from './bucket-config.js';
+import { type SdkInternals, send } from './bucket-ops.js';
 import { prettyJson } from './format.js';
 import { ossClient } from './session.js';
 import { attempt, useLoad } from './settings-load.js';
@@ -41,7 +42,13 @@ export function SettingsPolicy({ creds, bucket }: SettingsProps) {
   const [saved, error, reload] = useLoad(async () => {
     const client = ossClient(creds);
     const policy = await getConfigText(client, bucket, 'policy', 'NoSuchBucketPolicy');
-    const status = policy === undefined ? undefined : await getConfig(client, bucket, 'policyStatus');
+    // As a plain query parameter: ossd's V1 signatures leave policyStatus out of the signed sub-resources.
+    const status =
+      policy === undefined
+        ? undefined
+        : await (client as unknown as SdkInternals).parseXML(
+            (await send(client, { method: 'GET', bucket, query: { policyStatus: '' } }, [200])).data,
+          );
     setText(policy === undefined ? '' : prettyJson(policy));
     return { policy, isPublic: status?.IsPublic === 'true' };
   }, [creds, bucket]);
