@@ -185,7 +185,7 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
         </label>
       </div>
       {error && <p class="error">{error}</p>}
-      {versions && <ObjectVersions creds={creds} bucket={bucket} prefix={listPrefix} />}
+      {versions && <ObjectVersions key={`${bucket}/${listPrefix}`} creds={creds} bucket={bucket} prefix={listPrefix} />}
       <div class="split" style={versions ? { display: 'none' } : undefined}>
         <div class="grow">
           <div class="table-wrap">
