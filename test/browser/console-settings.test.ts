@@ -27,7 +27,10 @@ describe('console: bucket settings tabs', { timeout: 180_000 }, () => {
   let sdk: Loose;
   let origin: string;
   const open = async (hash: string, selector: string) => {
-    await page.goto(`${origin}/-/console/#${hash}`);
+    const url = `${origin}/-/console/#${hash}`;
+    // The same URL again changes no hash: reload, so the tab reads the setting afresh.
+    if (page.url() === url) await page.reload();
+    else await page.goto(url);
     await page.waitForSelector(selector);
   };
   const tab = (id: string, selector: string) => open(`/b/${BUCKET}/settings/${id}`, selector);
@@ -204,6 +207,30 @@ describe('console: bucket settings tabs', { timeout: 180_000 }, () => {
     await page.click('tr[data-rule-id=cool-media] button.danger');
     await page.waitForSelector('[data-testid=lifecycle] [data-testid=empty]');
     await assert.rejects(sdk.getBucketLifecycle(BUCKET), (e: { code: string }) => e.code === 'NoSuchLifecycle');
+  });
+
+  it('keeps rules made elsewhere as they were when deleting another rule', async () => {
+    const kept = {
+      id: 'tagged',
+      prefix: 'tmp/',
+      status: 'Enabled',
+      tag: { key: 'kind', value: 'scratch' },
+      expiration: { createdBeforeDate: '2030-01-01T00:00:00.000Z' },
+    };
+    await sdk.putBucketLifecycle(BUCKET, [
+      kept,
+      { id: 'other', prefix: 'other/', status: 'Enabled', abortMultipartUpload: { days: 3 } },
+    ]);
+    await tab('lifecycle', 'tr[data-rule-id=other]');
+    assert.match((await page.textContent('tr[data-rule-id=tagged]')) ?? '', /expire after 2030-01-01/);
+    await page.click('tr[data-rule-id=other] button.danger');
+    await page.waitForSelector('tr[data-rule-id=other]', { state: 'detached' });
+    const rules = (await sdk.getBucketLifecycle(BUCKET)).rules as Record<string, unknown>[];
+    assert.equal(rules.length, 1);
+    assert.equal(rules[0].id, 'tagged');
+    assert.deepEqual(rules[0].tag, [kept.tag]); // ali-oss reads tags as a list
+    assert.equal((rules[0].expiration as Record<string, string>).createdBeforeDate, '2030-01-01T00:00:00.000Z');
+    await sdk.deleteBucketLifecycle(BUCKET);
   });
 
   it('sets default encryption, then removes it', async () => {
