@@ -5,13 +5,13 @@
  */
 import type OSS from 'ali-oss';
 
-interface RawResult {
+export interface RawResult {
   status: number;
   data: unknown;
   res: unknown;
 }
 
-interface SdkInternals {
+export interface SdkInternals {
   request(params: Record<string, unknown>): Promise<RawResult>;
   requestError(result: RawResult): Promise<Error>;
   parseXML(data: unknown): Promise<Record<string, unknown>>;
@@ -23,7 +23,7 @@ export interface BucketSummary {
   creationDate?: string;
 }
 
-async function send(client: OSS, params: Record<string, unknown>, ok: number[]): Promise<RawResult> {
+export async function send(client: OSS, params: Record<string, unknown>, ok: number[]): Promise<RawResult> {
   const sdk = client as unknown as SdkInternals;
   const result = await sdk.request({ timeout: 60_000, ...params });
   if (!ok.includes(result.status)) throw await sdk.requestError(result);

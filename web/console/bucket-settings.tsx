@@ -2,10 +2,20 @@ import { Breadcrumb } from './breadcrumb.js';
 import { href } from './router.js';
 import type { Credentials } from './session.js';
 import { SettingsAcl } from './settings-acl.js';
+import { SettingsCallbacks } from './settings-callbacks.js';
 import { SettingsCors } from './settings-cors.js';
+import { SettingsEncryption } from './settings-encryption.js';
+import { SettingsLifecycle } from './settings-lifecycle.js';
+import { SettingsLogging } from './settings-logging.js';
 import { SettingsOverview } from './settings-overview.js';
+import { SettingsPayment } from './settings-payment.js';
+import { SettingsPolicy } from './settings-policy.js';
+import { SettingsReferer } from './settings-referer.js';
 import type { SettingsSection } from './settings-section.js';
 import { SettingsStyles } from './settings-styles.js';
+import { SettingsTags } from './settings-tags.js';
+import { SettingsVersioning } from './settings-versioning.js';
+import { SettingsWebsite } from './settings-website.js';
 
 /**
  * The tabs of a bucket's settings page (#/b/BUCKET/settings/TAB). A bucket feature plugs in by adding
@@ -15,6 +25,16 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
   { id: 'overview', label: 'Overview', component: SettingsOverview },
   { id: 'acl', label: 'Access control', component: SettingsAcl },
   { id: 'cors', label: 'CORS', component: SettingsCors },
+  { id: 'policy', label: 'Policy', component: SettingsPolicy },
+  { id: 'referer', label: 'Referer', component: SettingsReferer },
+  { id: 'versioning', label: 'Versioning', component: SettingsVersioning },
+  { id: 'lifecycle', label: 'Lifecycle', component: SettingsLifecycle },
+  { id: 'encryption', label: 'Encryption', component: SettingsEncryption },
+  { id: 'website', label: 'Website', component: SettingsWebsite },
+  { id: 'logging', label: 'Logging', component: SettingsLogging },
+  { id: 'tags', label: 'Tags', component: SettingsTags },
+  { id: 'payment', label: 'Request payment', component: SettingsPayment },
+  { id: 'callbacks', label: 'Callbacks', component: SettingsCallbacks },
   { id: 'styles', label: 'Image styles', component: SettingsStyles },
 ];
 

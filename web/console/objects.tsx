@@ -5,6 +5,7 @@ import { CallbackFailure } from './callback-failure.js';
 import { formatBytes, formatTime } from './format.js';
 import { NewFolder } from './new-folder.js';
 import { ObjectInfo } from './object-info.js';
+import { ObjectVersions } from './object-versions.js';
 import { href, navigate } from './router.js';
 import { type Credentials, errorText, ossClient, signedUrl } from './session.js';
 import { showError, showToast } from './toast.js';
@@ -37,6 +38,8 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
   /** Search every level under the folder (no delimiter) instead of this level only. */
   const [deep, setDeep] = useState(false);
   const [checked, setChecked] = useState<Set<string>>(new Set());
+  /** List every version (ListObjectVersions) instead of the current objects. */
+  const [versions, setVersions] = useState(false);
   const token = tokens[tokens.length - 1];
   const listPrefix = prefix + search;
   const load = useCallback(async () => {
@@ -171,9 +174,19 @@ export function Objects({ creds, bucket, prefix }: { creds: Credentials; bucket:
           />
           &nbsp;in subfolders too
         </label>
+        <label class="inline">
+          <input
+            type="checkbox"
+            name="versions"
+            checked={versions}
+            onChange={(e) => setVersions(e.currentTarget.checked)}
+          />
+          &nbsp;Show versions
+        </label>
       </div>
       {error && <p class="error">{error}</p>}
-      <div class="split">
+      {versions && <ObjectVersions key={`${bucket}/${listPrefix}`} creds={creds} bucket={bucket} prefix={listPrefix} />}
+      <div class="split" style={versions ? { display: 'none' } : undefined}>
         <div class="grow">
           <div class="table-wrap">
             <table data-testid="objects">
