@@ -194,6 +194,7 @@ function queuedNotification(
     bucket: e.bucket,
     key: e.key,
     operation: e.name,
+    ...(e.versionId === undefined ? {} : { versionId: e.versionId }),
     spec,
     renderedBody: body,
     stringToSign: '',
