@@ -88,7 +88,7 @@ export function lifecycleExpiryHook(
   requestId: string = newRequestId(),
 ): (bucket: string, actions: LifecycleAction[]) => Promise<void> {
   return async (bucket, actions) => {
-    const record = await meta.getBucket(bucket);
+    const record = await meta.getBucket(bucket).catch(() => undefined); // the owner only names the ARN
     const objects = actions.map((a) => (a.kind === 'expire' ? { key: a.key } : { key: a.key, versionId: a.versionId }));
     await notifyObjectsExpired(
       { callbacks: { notifier } },
