@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { lifecycleExpiryHook } from './api/object/notify.js';
 import { ROOT_ACCOUNT_ID } from './auth/root-account.js';
 import { ensureRootCredentials, type RootCredentials } from './auth/root-credentials.js';
 import { openStorage, type Storage } from './backends.js';
@@ -171,6 +172,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     parseInterval(String(config.lifecycleInterval)),
     logger,
     metrics.lifecycleActions,
+    () => lifecycleExpiryHook(storage.meta, notifier),
   );
   lifecycleWorker.runNow().catch((err) => logger.warn({ err }, 'lifecycle run failed'));
   queue.onResult = (d, u) =>

@@ -4,6 +4,7 @@ import { OssError } from '../errors/oss-error.js';
 import type { RequestContext } from '../http/context.js';
 import type { AccessKey, MetadataStore } from '../storage/types.js';
 import type { Principal } from './authenticate.js';
+import { VERSION_ACTIONS } from './policy/actions.js';
 import type { RequestFacts } from './policy/conditions.js';
 import { compilePolicy, PolicyError, type PolicyRequest, policyAllows, type StsPolicy } from './sts-policy.js';
 
@@ -195,9 +196,14 @@ export function policyRequestsOf(ctx: RequestContext): PolicyRequest[] {
   const base: PolicyRequest = { operation: op, bucket: ctx.bucket };
   if (ctx.key !== '') {
     const out: PolicyRequest[] = [{ ...base, key: ctx.key }];
+    const versionAction = VERSION_ACTIONS[op];
+    if (versionAction && ctx.params.has('versionId')) out.push({ ...base, key: ctx.key, action: versionAction });
     if (op === 'CopyObject' || op === 'UploadPartCopy') {
       const src = parseCopySource(ctx.headers['x-oss-copy-source']);
       out.push({ operation: 'GetObject', bucket: src.bucket, key: src.key });
+      if (src.versionId !== undefined) {
+        out.push({ operation: 'GetObject', bucket: src.bucket, key: src.key, action: 'GetObjectVersion' });
+      }
     }
     if (TAGGING_ON_WRITE.has(op) && ctx.headers['x-oss-tagging']) {
       out.push({ operation: 'PutObjectTagging', bucket: ctx.bucket, key: ctx.key });

@@ -63,6 +63,8 @@ export interface DeliveryRecordInput {
   latencyMs: number;
   /** The id of the delivery this one re-sends. */
   resendOf?: string;
+  /** The object's version id (an upload to a versioned bucket; absent otherwise). */
+  versionId?: string;
   /** Defaults to now. */
   createdAt?: number;
 }

@@ -38,6 +38,8 @@ export interface ObjectEvent {
   principalId: string;
   /** Default: now. */
   time?: number;
+  /** The version removed, when the event is about one version (lifecycle's noncurrent-version expiry). */
+  versionId?: string;
 }
 
 /** OSS's region id from ossd's region setting: `oss-cn-hangzhou` → `cn-hangzhou`. */
@@ -58,6 +60,7 @@ export function notificationMessage(e: ObjectEvent, rule: NotificationRule, regi
     size: removed ? 0 : (e.size ?? 0),
   };
   if (e.eTag !== undefined) object.eTag = e.eTag;
+  if (e.versionId !== undefined) object.versionId = e.versionId;
   return JSON.stringify({
     events: [
       {
@@ -191,6 +194,7 @@ function queuedNotification(
     bucket: e.bucket,
     key: e.key,
     operation: e.name,
+    ...(e.versionId === undefined ? {} : { versionId: e.versionId }),
     spec,
     renderedBody: body,
     stringToSign: '',

@@ -73,7 +73,8 @@ export interface CallbackServiceDeps {
 
 /** A callback rendered (and being signed) ahead of delivery: see CallbackService.prepare. */
 export interface PreparedCallback {
-  run(): Promise<DeliveryOutcome>;
+  /** `committed.versionId`: the version the upload created (versioned buckets), kept in the delivery log. */
+  run(committed?: { versionId?: string }): Promise<DeliveryOutcome>;
 }
 
 /** A delivery whose recorded body was cut (or never rendered) cannot be sent again. */
@@ -149,7 +150,7 @@ export class CallbackService {
       ...(spec.host === undefined ? {} : { host: spec.host }),
     };
     return {
-      run: async () => {
+      run: async (committed) => {
         const { outcome } = await this.deliverAndRecord(
           stored,
           rendered,
@@ -159,6 +160,7 @@ export class CallbackService {
             bucket: vars.bucket,
             key: vars.object,
             operation: vars.operation,
+            ...(committed?.versionId === undefined ? {} : { versionId: committed.versionId }),
           },
         );
         return outcome;
@@ -221,6 +223,7 @@ export class CallbackService {
         key: original.key,
         operation: original.operation,
         resendOf: original.id,
+        ...(original.versionId === undefined ? {} : { versionId: original.versionId }),
       },
     );
     return { id: record?.id ?? '', outcome };
@@ -401,7 +404,7 @@ export class CallbackService {
       anySuccess?: boolean;
       kind?: DeliveryRecord['kind'];
     },
-    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf'>,
+    meta: Pick<DeliveryRecordInput, 'requestId' | 'bucket' | 'key' | 'operation' | 'resendOf' | 'versionId'>,
   ): Promise<{ record?: DeliveryRecord; outcome: DeliveryOutcome }> {
     const started = Date.now();
     const outcome = await this.deliver(spec, rendered, {

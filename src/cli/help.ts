@@ -127,7 +127,8 @@ export function helpText(): string {
     command(
       'ossd lifecycle run [--bucket B] [--now ISO-DATE] [--dry-run]',
       "apply the buckets' lifecycle rules once, as if the time were --now, and print each object expired, " +
-        'transitioned or upload aborted; --dry-run only prints',
+        'transitioned or upload aborted (expirations queue ObjectRemoved:Expire notifications for a running server ' +
+        'to deliver); --dry-run only prints',
     ),
     command(
       'ossd migrate --to-metadata URL --to-blobs URL',

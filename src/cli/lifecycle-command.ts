@@ -1,4 +1,7 @@
+import { lifecycleExpiryHook } from '../api/object/notify.js';
 import { openStorage } from '../backends.js';
+import { loadNotificationRules, Notifier } from '../callback/notifier.js';
+import { DEFAULT_NOTIFICATION_RETRY, loadRetryPolicy } from '../callback/retry-policy.js';
 import type { Config } from '../config/config.js';
 import { applyLifecycle, describeAction } from '../storage/lifecycle.js';
 
@@ -13,7 +16,8 @@ const USAGE = 'usage: ossd lifecycle run [--bucket B] [--now ISO-DATE] [--dry-ru
 /**
  * `ossd lifecycle run [--bucket B] [--now ISO-DATE] [--dry-run]`: applies the lifecycle rules once, as if
  * the time were --now, printing one line per action and a total. Refuses (exit 1) while another node
- * sharing the store is applying them.
+ * sharing the store is applying them. Expirations queue the buckets' `ObjectRemoved:Expire` event
+ * notifications for a running server to deliver.
  */
 export async function runLifecycleCommand(
   args: string[],
@@ -41,11 +45,21 @@ export async function runLifecycleCommand(
       print(`no such bucket ${bucket}`);
       return 1;
     }
+    // Expirations queue their ObjectRemoved:Expire notifications in the delivery log (this process sends
+    // nothing): a running server's queue worker delivers them.
+    const notifier = new Notifier({
+      deliveries: storage.deliveries,
+      rules: (b) => loadNotificationRules(storage.meta, b),
+      retryPolicy: async (b) => (await loadRetryPolicy(storage.meta, b)) ?? DEFAULT_NOTIFICATION_RETRY,
+      region: config.region,
+      logger: { warn: (_obj, msg) => print(`warning: ${msg ?? 'event notification not queued'}`) },
+    });
     const run = () =>
       applyLifecycle(storage.meta, storage.blobs, {
         now,
         bucket,
         dryRun,
+        onExpired: lifecycleExpiryHook(storage.meta, notifier),
         onAction: (a) => print(describeAction(a, dryRun)),
       });
     // A dry run changes nothing, so it need not wait for the lock.

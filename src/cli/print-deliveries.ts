@@ -8,7 +8,7 @@ export function printDeliveryList(list: DeliveryRecord[], out: (line: string) =>
     const kind = d.kind === 'notification' ? 'notify  ' : 'callback';
     const url = d.attempts[d.attempts.length - 1]?.url ?? d.spec.targets[0]?.url ?? '';
     out(
-      `${d.id}  ${new Date(d.createdAt).toISOString()}  ${kind}  ${status}  #${d.attempt}  ${d.operation}  ${d.bucket}/${d.key}  ${url}  ${d.latencyMs}ms${d.ok ? '' : `  ${d.message ?? ''}`}`,
+      `${d.id}  ${new Date(d.createdAt).toISOString()}  ${kind}  ${status}  #${d.attempt}  ${d.operation}  ${d.bucket}/${d.key}${d.versionId ? ` (version ${d.versionId})` : ''}  ${url}  ${d.latencyMs}ms${d.ok ? '' : `  ${d.message ?? ''}`}`,
     );
   }
 }
@@ -22,6 +22,7 @@ export function printDelivery(d: DeliveryRecord, out: (line: string) => void): v
   );
   out(`request id:  ${d.requestId}`);
   out(`object:      ${d.bucket}/${d.key} (${d.operation})`);
+  if (d.versionId) out(`version id:  ${d.versionId}`);
   out(`outcome:     ${d.ok ? 'ok' : d.attempt === 0 ? 'not sent yet' : `failed (${d.cause}): ${d.message}`}`);
   out(`latency:     ${d.latencyMs} ms`);
   out(`body type:   ${d.spec.bodyType}`);

@@ -1,13 +1,14 @@
 /**
- * `ossd encryption reencrypt [--bucket B]`: after a key rotation, rewrites every encrypted object whose bytes
- * are under another key than the keyring's primary one (same content, ETag, CRC-64, metadata and
- * modification time; new blobs under the primary key). The same as copying each such object onto itself,
- * without a client. Safe beside a running server: each object is committed only if it did not change
- * meanwhile (else it is left for the next run); the old blobs are deleted after the commit.
+ * `ossd encryption reencrypt [--bucket B]`: after a key rotation, rewrites every encrypted object — and every
+ * noncurrent version of versioned buckets — whose bytes are under another key than the keyring's primary
+ * one (same content, ETag, CRC-64, metadata, modification time and version id; new blobs under the
+ * primary key), swapping the version's segments in place (no new version is made). Safe beside a running
+ * server: each version is committed only if its blobs did not change meanwhile (else it is left for the
+ * next run); the old blobs are deleted after the commit.
  */
 import { type BlobAccess, segmentOf, writeBlob } from '../api/object/encrypted-blob.js';
 import { openObjectRange } from '../api/object/read-object.js';
-import type { ObjectRecord } from '../storage/types.js';
+import type { ObjectRecord, Released, VersionCursor } from '../storage/types.js';
 
 export interface ReencryptReport {
   rewritten: number;
@@ -18,12 +19,14 @@ export interface ReencryptReport {
   bytes: number;
 }
 
-class Changed extends Error {}
-
 function needsRewrite(o: ObjectRecord, primary: string): boolean {
   return o.type !== 'Symlink' && o.segments.some((seg) => seg.sseKey !== undefined && seg.sseKey !== primary);
 }
 
+/**
+ * Rewrites one version's bytes under the primary key and swaps its segments in place (same version id,
+ * no new version on a versioned bucket); false when it changed meanwhile.
+ */
 async function rewrite(s: BlobAccess, o: ObjectRecord): Promise<boolean> {
   const primary = s.keyring.primary;
   const stream = await openObjectRange(s, o, 0, o.size - 1);
@@ -32,23 +35,25 @@ async function rewrite(s: BlobAccess, o: ObjectRecord): Promise<boolean> {
     await s.blobs.delete([written.blob]);
     return false;
   }
-  const same = (e: ObjectRecord | undefined) =>
-    e !== undefined &&
-    e.etag === o.etag &&
-    e.lastModified === o.lastModified &&
-    e.segments.length === o.segments.length &&
-    e.segments.every((seg, i) => seg.blob === o.segments[i].blob);
+  let r: Released | undefined;
   try {
-    const { released } = await s.meta.putObject({ ...o, segments: [segmentOf(written, primary)] }, (e) => {
-      if (!same(e)) throw new Changed();
-    });
-    await s.blobs.delete(released);
-    return true;
+    r = await s.meta.replaceVersionSegments(
+      o.bucket,
+      o.key,
+      o.versionId ?? 'null',
+      o.segments.map((seg) => seg.blob),
+      [segmentOf(written, primary)],
+    );
   } catch (err) {
     await s.blobs.delete([written.blob]);
-    if (err instanceof Changed) return false;
     throw err;
   }
+  if (!r) {
+    await s.blobs.delete([written.blob]);
+    return false;
+  }
+  await s.blobs.delete(r.released);
+  return true;
 }
 
 /** Re-encrypts the objects of `buckets` under the primary key; `log` gets one line per bucket. */
@@ -80,6 +85,23 @@ export async function reencrypt(
       }
       if (!r.isTruncated || r.objects.length === 0) break;
       after = r.objects[r.objects.length - 1].key;
+    }
+    // Noncurrent versions (versioned buckets) hold bytes under old keys too.
+    let cursor: VersionCursor | undefined;
+    for (let page = 0; page < 10_000_000; page++) {
+      const r = await s.meta.listNoncurrentVersions(bucket, { prefix: '', after: cursor, limit: 1000 });
+      for (const v of r.versions) {
+        if (v.deleteMarker || !needsRewrite(v, s.keyring.primary)) {
+          if (!v.deleteMarker) report.current++;
+          continue;
+        }
+        if (await rewrite(s, v)) {
+          report.rewritten++;
+          report.bytes += v.size;
+        } else report.changed++;
+      }
+      if (!r.next) break;
+      cursor = r.next;
     }
     log(`${bucket}: ${report.rewritten} re-encrypted so far, ${report.current} already current or plain`);
   }

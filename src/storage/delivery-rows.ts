@@ -39,10 +39,12 @@ export interface DeliveryRow {
   retry: string | null;
   /** The first target URL: notifications are ordered per bucket, key and target. */
   target: string | null;
+  /** The object's version (uploads to versioned buckets); NULL otherwise and in older rows. */
+  version_id: string | null;
 }
 
 export const DELIVERY_COLUMNS =
-  'id, created_at, request_id, bucket, key, operation, spec, rendered_body, string_to_sign, attempts, ok, cause, message, latency_ms, resend_of, truncated, kind, state, attempt, next_attempt_at, retry, target';
+  'id, created_at, request_id, bucket, key, operation, spec, rendered_body, string_to_sign, attempts, ok, cause, message, latency_ms, resend_of, truncated, kind, state, attempt, next_attempt_at, retry, target, version_id';
 
 /** Placeholders for DELIVERY_COLUMNS: `?` (SQLite) or `$n` (PostgreSQL). */
 export function deliveryPlaceholders(style: 'sqlite' | 'postgres'): string {
@@ -64,6 +66,9 @@ export const QUEUE_COLUMNS: [string, string][] = [
   ['claimed_by', 'TEXT'],
   ['claim_until', 'INTEGER'],
 ];
+
+/** Added after the queue columns (SQLite ALTERs it in; PostgreSQL migration 5). */
+export const VERSION_COLUMNS: [string, string][] = [['version_id', 'TEXT']];
 
 /** Room for the truncation marker after a capped text (record-caps.ts). */
 const STORED_CAP = MAX_RECORDED_BODY_BYTES + 256;
@@ -119,6 +124,7 @@ export function deliveryFromRow(row: DeliveryRow): DeliveryRecord {
   if (row.message !== null) record.message = row.message;
   if (row.resend_of !== null) record.resendOf = row.resend_of;
   if (row.truncated !== null) record.truncated = JSON.parse(row.truncated) as DeliveryRecord['truncated'];
+  if (row.version_id !== null && row.version_id !== undefined) record.versionId = row.version_id;
   return record;
 }
 
@@ -161,6 +167,7 @@ export function deliveryToRow(
     d.nextAttemptAt ?? null,
     d.retry ? JSON.stringify(d.retry) : null,
     d.spec.targets[0]?.url ?? null,
+    d.versionId ?? null,
   ];
   const record: DeliveryRecord = {
     ...d,
@@ -179,6 +186,7 @@ export function deliveryToRow(
     ),
   };
   if (record.resendOf === undefined) delete record.resendOf;
+  if (record.versionId === undefined) delete record.versionId;
   return { params, record };
 }
 

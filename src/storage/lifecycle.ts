@@ -56,6 +56,13 @@ export interface LifecycleOptions {
   pageSize?: number;
   /** Called for every action, after it is done (or, dry-run, instead of doing it). */
   onAction?: (action: LifecycleAction) => void;
+  /**
+   * Called (not in a dry run) with the expirations of one bucket (current objects, noncurrent versions,
+   * delete markers) after they have committed, in batches of at most `pageSize`: where the caller queues
+   * `ObjectRemoved:Expire` event notifications. A rejection is logged by the caller's own means only; it
+   * does not stop the run.
+   */
+  onExpired?: (bucket: string, actions: LifecycleAction[]) => Promise<void>;
 }
 
 export interface LifecycleReport {
@@ -83,7 +90,7 @@ async function currentObjects(
   bucket: string,
   rules: LifecycleRule[],
   o: RunOptions,
-  done: (a: LifecycleAction) => void,
+  done: (a: LifecycleAction) => Promise<void>,
 ): Promise<void> {
   const acting = rules.filter((r) => (r.expiration && !r.expiration.expiredObjectDeleteMarker) || r.transitions.length);
   for (const prefix of scanPrefixes(acting.map((r) => r.prefix))) {
@@ -105,10 +112,16 @@ async function currentObjects(
             );
             if (!existed) continue;
           }
-          done({ kind: 'expire', bucket, key: obj.key, rule: action.rule });
+          await done({ kind: 'expire', bucket, key: obj.key, rule: action.rule });
         } else {
           if (!o.dryRun && !(await meta.updateObject(bucket, obj.key, { storageClass: action.storageClass }))) continue;
-          done({ kind: 'transition', bucket, key: obj.key, rule: action.rule, storageClass: action.storageClass });
+          await done({
+            kind: 'transition',
+            bucket,
+            key: obj.key,
+            rule: action.rule,
+            storageClass: action.storageClass,
+          });
         }
       }
       const last = page.nextMarker ?? page.objects.at(-1)?.key;
@@ -129,7 +142,7 @@ async function noncurrentVersions(
   bucket: string,
   rules: LifecycleRule[],
   o: RunOptions,
-  done: (a: LifecycleAction) => void,
+  done: (a: LifecycleAction) => Promise<void>,
 ): Promise<void> {
   const acting = rules.filter((r) => r.noncurrentVersionExpiration || r.noncurrentVersionTransitions.length);
   for (const prefix of scanPrefixes(acting.map((r) => r.prefix))) {
@@ -165,14 +178,14 @@ async function noncurrentVersions(
             await blobs.delete(r.released);
             if (!r.found) continue;
           }
-          done({ kind: 'expire-noncurrent', bucket, key: v.key, rule: expire, versionId });
+          await done({ kind: 'expire-noncurrent', bucket, key: v.key, rule: expire, versionId });
         } else if (transition) {
           if (
             !o.dryRun &&
             !(await meta.updateObject(bucket, v.key, { storageClass: transition.storageClass }, versionId))
           )
             continue;
-          done({ kind: 'transition-noncurrent', bucket, key: v.key, versionId, ...transition });
+          await done({ kind: 'transition-noncurrent', bucket, key: v.key, versionId, ...transition });
         }
       }
       if (!page.next) break;
@@ -189,7 +202,7 @@ async function expiredDeleteMarkers(
   bucket: string,
   rules: LifecycleRule[],
   o: RunOptions,
-  done: (a: LifecycleAction) => void,
+  done: (a: LifecycleAction) => Promise<void>,
 ): Promise<void> {
   const acting = rules.filter((r) => r.expiration?.expiredObjectDeleteMarker);
   for (const prefix of scanPrefixes(acting.map((r) => r.prefix))) {
@@ -205,7 +218,7 @@ async function expiredDeleteMarkers(
           await blobs.delete(r.released);
           if (!r.found) continue;
         }
-        done({ kind: 'expire-delete-marker', bucket, key: m.key, rule: rule.id, versionId });
+        await done({ kind: 'expire-delete-marker', bucket, key: m.key, rule: rule.id, versionId });
       }
       if (page.next === undefined || page.next === after) break;
       after = page.next;
@@ -220,7 +233,7 @@ async function uploads(
   bucket: string,
   rules: LifecycleRule[],
   o: RunOptions,
-  done: (a: LifecycleAction) => void,
+  done: (a: LifecycleAction) => Promise<void>,
 ): Promise<void> {
   const acting = rules.filter((r) => r.abortMultipartUpload);
   for (const prefix of scanPrefixes(acting.map((r) => r.prefix))) {
@@ -247,7 +260,7 @@ async function uploads(
           if (r === 'no-upload') continue;
           await blobs.delete(r.released);
         }
-        done({ kind: 'abort', bucket, key: u.key, rule: rule.id, uploadId: u.uploadId });
+        await done({ kind: 'abort', bucket, key: u.key, rule: rule.id, uploadId: u.uploadId });
       }
       if (!page.isTruncated || page.nextKeyMarker === undefined) break;
       if (page.nextKeyMarker === keyMarker && (page.nextUploadIdMarker ?? '') === uploadIdMarker) break;
@@ -266,10 +279,22 @@ export async function applyLifecycle(
 ): Promise<LifecycleReport> {
   const o = { now: options.now ?? Date.now(), dryRun: options.dryRun ?? false, pageSize: options.pageSize ?? 250 };
   const report: LifecycleReport = { expired: 0, transitioned: 0, aborted: 0, failed: [] };
-  const done = (a: LifecycleAction) => {
+  let expired: LifecycleAction[] = [];
+  const flush = async () => {
+    const batch = expired;
+    expired = [];
+    if (batch.length && options.onExpired) await options.onExpired(batch[0].bucket, batch).catch(() => {});
+  };
+  const done = async (a: LifecycleAction) => {
     if (a.kind === 'abort') report.aborted++;
     else if (a.kind === 'transition' || a.kind === 'transition-noncurrent') report.transitioned++;
-    else report.expired++;
+    else {
+      report.expired++;
+      if (!o.dryRun && options.onExpired) {
+        expired.push(a);
+        if (expired.length >= o.pageSize) await flush();
+      }
+    }
     options.onAction?.(a);
   };
   const buckets = options.bucket !== undefined ? [options.bucket] : (await meta.listBuckets()).map((b) => b.name);
@@ -284,6 +309,7 @@ export async function applyLifecycle(
     } catch (error) {
       report.failed.push({ bucket, error: error as Error });
     }
+    await flush(); // what expired before a failure was still removed
     await yieldToEventLoop();
   }
   return report;
@@ -319,6 +345,8 @@ export function startLifecycleWorker(
   everyMs: number,
   logger: Logger,
   counter?: LifecycleCounters,
+  /** Makes each run's `onExpired` hook (event notifications; see LifecycleOptions). */
+  expiryHook?: () => LifecycleOptions['onExpired'],
 ): PeriodicJob {
   return startPeriodic(
     'lifecycle',
@@ -326,6 +354,7 @@ export function startLifecycleWorker(
     async () => {
       const report = await meta.runExclusive('lifecycle', () =>
         applyLifecycle(meta, blobs, {
+          onExpired: expiryHook?.(),
           onAction: (a) => {
             counter?.inc({ action: a.kind });
             logger.debug({ job: 'lifecycle', ...a }, describeAction(a, false));

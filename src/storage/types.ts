@@ -330,6 +330,18 @@ export interface MetadataStore {
     key: string,
     versionId: string,
   ): Promise<Released & { found: boolean; deleteMarker: boolean }>;
+  /**
+   * Re-encryption: replaces the segments of one version ('null' = the null version; the current object
+   * when it is that version) if they are still the blobs `expected`, keeping its id and everything else.
+   * Undefined when the version is gone or its segments changed; else the blobs released.
+   */
+  replaceVersionSegments(
+    bucket: string,
+    key: string,
+    versionId: string,
+    expected: string[],
+    segments: Segment[],
+  ): Promise<Released | undefined>;
   /** ListObjectVersions: every version and delete marker, by key then newest first. */
   listObjectVersions(bucket: string, q: ListVersionsQuery): Promise<ListVersionsResult>;
   /**

@@ -23,6 +23,7 @@ import {
   type ObjectRecord,
   type ObjectVersion,
   type Released,
+  type Segment,
   type VersionCursor,
   type VersioningStatus,
 } from './types.js';
@@ -325,6 +326,51 @@ export function* updateVersion(
     yield* q(`UPDATE object_versions SET ${sets.join(', ')} WHERE seq = ?`, [...params, row.seq]);
   }
   return true;
+}
+
+/**
+ * Re-encryption: gives one version (the current object when `versionId` is its id, else a noncurrent
+ * version) new `segments` — same bytes under another key — if its segments are still the blobs
+ * `expected`; the version keeps its id, place and every other field. Works on any bucket ('null' = the
+ * null version). Undefined when the version is gone or changed; else the blobs no longer referenced.
+ */
+export function* replaceVersionSegments(
+  d: Dialect,
+  bucket: string,
+  key: string,
+  versionId: string,
+  expected: string[],
+  segments: Segment[],
+): VersionOp<Released | undefined> {
+  const cur = yield* current(bucket, key);
+  const inCurrent = cur !== undefined && (cur.versionId ?? 'null') === versionId;
+  const row = inCurrent ? undefined : yield* byId(bucket, key, versionId);
+  const old = inCurrent
+    ? cur.segments
+    : row && !(row.is_delete_marker === 1 || row.is_delete_marker === true)
+      ? toVersion(row, false).segments
+      : undefined;
+  if (!old || old.length !== expected.length || old.some((seg, i) => seg.blob !== expected[i])) return undefined;
+  const json = JSON.stringify(segments);
+  if (inCurrent) yield* q('UPDATE objects SET segments = ? WHERE bucket = ? AND key = ?', [json, bucket, key]);
+  else yield* q('UPDATE object_versions SET segments = ? WHERE seq = ?', [json, row?.seq]);
+  for (const seg of segments) {
+    if (isInlineBlob(seg.blob)) continue;
+    yield* q(
+      d === 'sqlite'
+        ? 'INSERT OR IGNORE INTO blob_refs (blob) VALUES (?)'
+        : 'INSERT INTO blob_refs (blob) VALUES (?) ON CONFLICT DO NOTHING',
+      [seg.blob],
+    );
+  }
+  return {
+    released: yield* releaseUnshared(
+      d,
+      bucket,
+      key,
+      old.map((seg) => seg.blob),
+    ),
+  };
 }
 
 /** Whether a bucket holds any noncurrent version or delete marker. */

@@ -51,3 +51,34 @@ describe('SQLite delivery queue: a restarted server takes over the claims of a p
     }
   });
 });
+
+describe('SQLite delivery log written before the version_id column', () => {
+  it('gains the column on open (without a schema version bump); old rows read without a version id', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-queue-'));
+    const file = path.join(dir, 'meta.sqlite');
+    try {
+      const old = new SqliteMetadataStore(file, { fsync: false });
+      const first = SqliteDeliveryStore.relaxed(old.db, 'NORMAL');
+      const d = await first.record(queued({ state: 'done', attempt: 1 }));
+      const userVersion = old.db.pragma('user_version', { simple: true });
+      old.db.exec('ALTER TABLE callback_deliveries DROP COLUMN version_id'); // as an older ossd left it
+      await old.close();
+      const meta = new SqliteMetadataStore(file, { fsync: false });
+      try {
+        const store = SqliteDeliveryStore.relaxed(meta.db, 'NORMAL');
+        const columns = meta.db.prepare('PRAGMA table_info(callback_deliveries)').all() as { name: string }[];
+        assert.ok(columns.some((c) => c.name === 'version_id'));
+        assert.equal(meta.db.pragma('user_version', { simple: true }), userVersion);
+        const back = await store.get(d.id);
+        assert.equal(back?.id, d.id);
+        assert.equal(back?.versionId, undefined);
+        const v = await store.record(queued({ state: 'done', attempt: 1, versionId: 'CAEQv' }));
+        assert.equal((await store.get(v.id))?.versionId, 'CAEQv');
+      } finally {
+        await meta.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

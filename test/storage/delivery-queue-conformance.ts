@@ -53,6 +53,29 @@ const done = (attempt: number): DeliveryUpdate => ({
 
 export function deliveryQueueConformance(name: string, open: () => Promise<QueueBackend>): void {
   describe(`delivery queue conformance: ${name}`, () => {
+    it("keeps a delivery's version id through record, get, list, claim and complete; none stays absent", async () => {
+      const s = await open();
+      try {
+        const now = Date.now();
+        const v = await s.a.record(queued({ bucket: 'vb', key: 'v', versionId: 'CAEQ123', nextAttemptAt: now - 1 }));
+        const plain = await s.a.record(queued({ bucket: 'vb', key: 'p', state: 'done', attempt: 1 }));
+        assert.equal(v.versionId, 'CAEQ123');
+        assert.equal((await s.b.get(v.id))?.versionId, 'CAEQ123');
+        assert.equal('versionId' in ((await s.b.get(plain.id)) ?? {}), false);
+        const listed = await s.b.list({ bucket: 'vb' });
+        assert.deepEqual(listed.map((d) => [d.key, d.versionId]).sort(), [
+          ['p', undefined],
+          ['v', 'CAEQ123'],
+        ]);
+        const claimed = await s.b.claimDue('node-b', now, now + 10_000, 10);
+        assert.equal(claimed.find((d) => d.id === v.id)?.versionId, 'CAEQ123');
+        await s.b.complete(v.id, 'node-b', done(1));
+        assert.equal((await s.a.get(v.id))?.versionId, 'CAEQ123');
+      } finally {
+        await s.close();
+      }
+    });
+
     it('claims due deliveries once, until the claim expires; only the owner completes', async () => {
       const s = await open();
       try {

@@ -184,6 +184,41 @@ export function versioningConformance(open: () => Promise<Backend>): void {
     }
   });
 
+  it('versions: replaceVersionSegments swaps one version in place, only if unchanged (re-encryption)', async () => {
+    const b = await open();
+    try {
+      await bucketWith(b, 'rb', 'Enabled');
+      const [b1, b2, n1, n2] = [blob(), blob(), blob(), blob()];
+      const v1 = (await b.meta.putObject(rec('rb', 'k', [b1]))).versionId!;
+      const v2 = (await b.meta.putObject(rec('rb', 'k', [b2]))).versionId!;
+      const seg = (x: string) => [{ blob: x, size: 1, crc64: '0', sseKey: 'k2' }];
+      // Stale expectation: nothing changes.
+      assert.equal(await b.meta.replaceVersionSegments('rb', 'k', v1, [b2], seg(n1)), undefined);
+      assert.equal(await b.meta.replaceVersionSegments('rb', 'k', 'nosuchversion', [b1], seg(n1)), undefined);
+      // A noncurrent version and the current one.
+      assert.deepEqual((await b.meta.replaceVersionSegments('rb', 'k', v1, [b1], seg(n1)))?.released, [b1]);
+      assert.deepEqual((await b.meta.replaceVersionSegments('rb', 'k', v2, [b2], seg(n2)))?.released, [b2]);
+      assert.deepEqual(await b.meta.referencedAmong([b1, b2, n1, n2]), new Set([n1, n2]));
+      assert.equal((await b.meta.getObjectVersion('rb', 'k', v1))?.segments[0].blob, n1);
+      assert.equal((await b.meta.getObject('rb', 'k'))?.segments[0].sseKey, 'k2');
+      assert.equal((await b.meta.getObject('rb', 'k'))?.versionId, v2);
+      const { out } = await listAll(b.meta, 'rb', 10);
+      assert.deepEqual(
+        out.map((v) => v.versionId),
+        [v2, v1],
+      );
+      // A never-versioned bucket: the null version.
+      await bucketWith(b, 'rp');
+      const p1 = blob();
+      await b.meta.putObject(rec('rp', 'p', [p1]));
+      const p2 = blob();
+      assert.deepEqual((await b.meta.replaceVersionSegments('rp', 'p', 'null', [p1], seg(p2)))?.released, [p1]);
+      assert.equal((await b.meta.getObject('rp', 'p'))?.segments[0].blob, p2);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('versions: an inline version stays readable after an overwrite and goes with its version', async () => {
     const b = await open();
     try {

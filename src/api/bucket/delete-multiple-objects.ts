@@ -56,7 +56,10 @@ export const deleteMultipleObjects: Handler = async (ctx, s) => {
   const { quiet, keys, versions } = parseDeleteRequest(body.toString('utf8'));
   const bucket = ctx.bucketRecord!;
   const owner = ctx.principal?.accountId === bucket.owner;
-  if (!owner || (await ctx.requester.access(bucket)).policy !== undefined) {
+  // Keys named with a version also need oss:DeleteObjectVersion (bucket policy and STS token policy).
+  const versioned = new Set(keys.filter((_, i) => versions[i] !== undefined));
+  const sts = ctx.principal?.temporary !== undefined;
+  if (!owner || (await ctx.requester.access(bucket)).policy !== undefined || (versioned.size > 0 && sts)) {
     // The pipeline let the caller in for the bucket; each key is checked as its own DeleteObject (the bucket
     // policy, an object's own ACL) before any is deleted.
     for (const key of new Set(keys)) {
@@ -66,7 +69,12 @@ export const deleteMultipleObjects: Handler = async (ctx, s) => {
         operation: 'DeleteObject',
         bucket,
         objectAcl: o?.acl,
-        requests: [{ operation: 'DeleteObject', bucket: bucket.name, key }],
+        requests: [
+          { operation: 'DeleteObject', bucket: bucket.name, key },
+          ...(versioned.has(key)
+            ? [{ operation: 'DeleteObject' as const, bucket: bucket.name, key, action: 'DeleteObjectVersion' }]
+            : []),
+        ],
       });
     }
   }

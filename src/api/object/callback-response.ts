@@ -62,7 +62,8 @@ export async function callbackResponse(
   callback: PreparedCallback,
   headers: Record<string, string | number | undefined>,
 ): Promise<OssResponse> {
-  const outcome = await callback.run();
+  const versionId = headers['x-oss-version-id'];
+  const outcome = await callback.run(typeof versionId === 'string' ? { versionId } : undefined);
   s.metrics.callbacks.inc({ outcome: outcome.ok ? 'ok' : (outcome.cause ?? 'failed') });
   if (outcome.ok && outcome.body) {
     return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: outcome.body };

@@ -4,10 +4,12 @@
  * answered request's events are in the delivery log; costs one cached rule lookup when a bucket has none.
  */
 import type { NotificationEventName } from '../../callback/notification-rules.js';
-import type { ObjectEvent } from '../../callback/notifier.js';
+import type { Notifier, ObjectEvent } from '../../callback/notifier.js';
 import type { RequestContext } from '../../http/context.js';
+import { newRequestId } from '../../http/request-id.js';
 import type { Services } from '../../services.js';
-import type { ObjectRecord } from '../../storage/types.js';
+import type { LifecycleAction } from '../../storage/lifecycle.js';
+import type { MetadataStore, ObjectRecord } from '../../storage/types.js';
 
 function base(ctx: RequestContext, bucket: string): Omit<ObjectEvent, 'name' | 'key'> {
   return {
@@ -52,17 +54,18 @@ export async function notifyObjectsRemoved(
 
 /**
  * For lifecycle expiration (call after the expired objects' deletes have committed): queues
- * `ObjectRemoved:Expire` notifications for `keys` of `bucket`, as done by ossd itself (principal
- * `ossd-lifecycle`, source address empty). `requestId` identifies the lifecycle run.
+ * `ObjectRemoved:Expire` notifications for `objects` of `bucket`, as done by ossd itself (principal
+ * `ossd-lifecycle`, source address empty). `requestId` identifies the lifecycle run. `versionId` is set
+ * for a noncurrent version or delete marker removed (a current object's expiry has none).
  */
 export async function notifyObjectsExpired(
-  s: Pick<Services, 'callbacks'>,
+  s: { callbacks: { notifier: Pick<Notifier, 'emit'> } },
   bucket: { name: string; owner: string },
-  keys: string[],
+  objects: { key: string; versionId?: string }[],
   requestId: string,
 ): Promise<void> {
   await s.callbacks.notifier.emit(
-    keys.map((key) => ({
+    objects.map(({ key, versionId }) => ({
       name: 'ObjectRemoved:Expire' as const,
       bucket: bucket.name,
       bucketOwner: bucket.owner,
@@ -70,6 +73,28 @@ export async function notifyObjectsExpired(
       requestId,
       sourceIp: '',
       principalId: 'ossd-lifecycle',
+      ...(versionId === undefined ? {} : { versionId }),
     })),
   );
+}
+
+/**
+ * The lifecycle runner's `onExpired` hook for one run (the server's worker, `ossd lifecycle run`): queues
+ * `ObjectRemoved:Expire` notifications for what expired, under one request id for the run.
+ */
+export function lifecycleExpiryHook(
+  meta: Pick<MetadataStore, 'getBucket'>,
+  notifier: Pick<Notifier, 'emit'>,
+  requestId: string = newRequestId(),
+): (bucket: string, actions: LifecycleAction[]) => Promise<void> {
+  return async (bucket, actions) => {
+    const record = await meta.getBucket(bucket).catch(() => undefined); // the owner only names the ARN
+    const objects = actions.map((a) => (a.kind === 'expire' ? { key: a.key } : { key: a.key, versionId: a.versionId }));
+    await notifyObjectsExpired(
+      { callbacks: { notifier } },
+      { name: bucket, owner: record?.owner ?? '' },
+      objects,
+      requestId,
+    );
+  };
 }

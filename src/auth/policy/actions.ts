@@ -75,7 +75,28 @@ export const RAM_ACTIONS: Record<OperationName, string> = {
   GetBucketReferer: 'GetBucketReferer',
 };
 
-const KNOWN_NAMES = [...new Set([...Object.keys(OPERATIONS), ...Object.values(RAM_ACTIONS)])];
+/**
+ * The additional RAM action OSS requires when an object request names a version (`?versionId=`): the
+ * request needs both its own action and this one (OSS's permission tables, e.g. GetObject needs
+ * oss:GetObject, and oss:GetObjectVersion when a versionId is given).
+ */
+export const VERSION_ACTIONS: Partial<Record<OperationName, string>> = {
+  GetObject: 'GetObjectVersion',
+  HeadObject: 'GetObjectVersion',
+  GetObjectMeta: 'GetObjectVersion',
+  GetSymlink: 'GetObjectVersion',
+  DeleteObject: 'DeleteObjectVersion',
+  GetObjectAcl: 'GetObjectVersionAcl',
+  PutObjectAcl: 'PutObjectVersionAcl',
+  GetObjectTagging: 'GetObjectVersionTagging',
+  PutObjectTagging: 'PutObjectVersionTagging',
+  DeleteObjectTagging: 'DeleteObjectVersionTagging',
+  RestoreObject: 'RestoreObjectVersion',
+};
+
+const KNOWN_NAMES = [
+  ...new Set([...Object.keys(OPERATIONS), ...Object.values(RAM_ACTIONS), ...Object.values(VERSION_ACTIONS)]),
+] as string[];
 
 /**
  * `oss:GetObject` → `GetObject`. With `strict`, the name (a glob) must match an action ossd knows; without,

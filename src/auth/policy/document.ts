@@ -168,7 +168,10 @@ function resourceMatches(r: PolicyResource, q: PolicyRequest): boolean {
 /** Whether a statement's Action, Resource and Condition match (Principal is the caller's business). */
 export function statementMatches(s: PolicyStatement, q: PolicyRequest, facts?: RequestFacts): boolean {
   const action = q.action ?? RAM_ACTIONS[q.operation];
-  const actionOk = s.actions.some((a) => globMatch(a, action, true) || globMatch(a, q.operation, true));
+  // A request with its own action (a version action) is matched by that action only, not its operation's.
+  const actionOk = s.actions.some(
+    (a) => globMatch(a, action, true) || (q.action === undefined && globMatch(a, q.operation, true)),
+  );
   if (!actionOk || !s.resources.some((r) => resourceMatches(r, q))) return false;
   if (!s.conditions) return true;
   // Without request facts (never in ossd's own paths) a conditional statement cannot be shown to apply.

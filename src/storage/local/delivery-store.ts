@@ -19,6 +19,7 @@ import {
   QUEUE_COLUMNS,
   UPDATE_COLUMNS,
   updateToParams,
+  VERSION_COLUMNS,
 } from '../delivery-rows.js';
 import { GroupCommitter } from './group-commit.js';
 
@@ -85,7 +86,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     if (!columns.some((c) => c.name === 'truncated'))
       db.exec('ALTER TABLE callback_deliveries ADD COLUMN truncated TEXT');
     // The retry queue (added later still, idempotently: columns checked one by one).
-    for (const [name, type] of QUEUE_COLUMNS) {
+    for (const [name, type] of [...QUEUE_COLUMNS, ...VERSION_COLUMNS]) {
       if (!columns.some((c) => c.name === name)) db.exec(`ALTER TABLE callback_deliveries ADD COLUMN ${name} ${type}`);
     }
     db.exec(`

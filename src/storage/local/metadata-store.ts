@@ -24,6 +24,7 @@ import {
   type ObjectRecord,
   type ObjectVersion,
   type Released,
+  type Segment,
   type VersionCursor,
   type VersioningStatus,
 } from '../types.js';
@@ -36,6 +37,7 @@ import {
   listNoncurrent,
   listVersions,
   putVersioned,
+  replaceVersionSegments,
   updateVersion,
   VERSIONING_OF,
   type VersionOp,
@@ -454,6 +456,16 @@ export class SqliteMetadataStore implements MetadataStore {
     versionId: string,
   ): Promise<Released & { found: boolean; deleteMarker: boolean }> {
     return this.write(() => this.runSync(deleteVersion('sqlite', bucket, key, versionId)));
+  }
+
+  async replaceVersionSegments(
+    bucket: string,
+    key: string,
+    versionId: string,
+    expected: string[],
+    segments: Segment[],
+  ): Promise<Released | undefined> {
+    return this.write(() => this.runSync(replaceVersionSegments('sqlite', bucket, key, versionId, expected, segments)));
   }
 
   async listObjectVersions(bucket: string, q: ListVersionsQuery): Promise<ListVersionsResult> {

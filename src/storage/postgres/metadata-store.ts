@@ -21,6 +21,7 @@ import {
   type ObjectRecord,
   type ObjectVersion,
   type Released,
+  type Segment,
   type VersionCursor,
 } from '../types.js';
 import {
@@ -32,6 +33,7 @@ import {
   listNoncurrent,
   listVersions,
   putVersioned,
+  replaceVersionSegments,
   updateVersion,
 } from '../versions.js';
 import { listObjectsPage } from './list-objects.js';
@@ -307,6 +309,19 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.pool.tx(async (tx) => {
       await lockKey(tx, bucket, key);
       return runVersionOp(tx, deleteVersion('pg', bucket, key, versionId));
+    });
+  }
+
+  async replaceVersionSegments(
+    bucket: string,
+    key: string,
+    versionId: string,
+    expected: string[],
+    segments: Segment[],
+  ): Promise<Released | undefined> {
+    return this.pool.tx(async (tx) => {
+      await lockKey(tx, bucket, key);
+      return runVersionOp(tx, replaceVersionSegments('pg', bucket, key, versionId, expected, segments));
     });
   }
 

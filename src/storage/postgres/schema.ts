@@ -185,6 +185,13 @@ export const MIGRATIONS: Migration[] = [
         WHERE state = 'pending';
     `,
   },
+  {
+    version: 5,
+    name: 'version id of the object in the delivery log',
+    sql: `
+      ALTER TABLE callback_deliveries ADD COLUMN version_id text;
+    `,
+  },
 ];
 
 /** Advisory lock key held (per transaction) while migrating: "ossd" + "schm". */
