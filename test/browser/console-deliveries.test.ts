@@ -96,6 +96,24 @@ describe('console: callback deliveries in a real browser', { timeout: 30_000 }, 
     assert.deepEqual(problems, []);
   });
 
+  it('shows the version id an upload to a versioned bucket created', async () => {
+    const versioned = (await withBucket(server, 'versioned-deliveries')) as OSS & {
+      putBucketVersioning(b: string, s: string): Promise<unknown>;
+    };
+    await versioned.putBucketVersioning('versioned-deliveries', 'Enabled');
+    receiver.setBehaviour({ kind: 'json', body: { ok: true } });
+    const put = await putWithCallback(versioned, 'v.txt', Buffer.from('v1'), {
+      url: `${receiver.url}/hook`,
+      body: 'object=${object}',
+    });
+    const versionId = (put.res.headers as Record<string, string>)['x-oss-version-id'];
+    assert.ok(versionId);
+    await page.goto(`http://127.0.0.1:${server.consolePort}/#/deliveries`);
+    await page.click('tr[data-key="v.txt"] a');
+    await page.waitForSelector('[data-testid=version-id]');
+    assert.equal(await page.textContent('[data-testid=version-id]'), `(version ${versionId}) `);
+  });
+
   it('marks a delivery whose texts were cut to the record cap', async () => {
     // 20 × 5000 bytes = 100,000 bytes rendered: delivered whole, recorded up to 64 KiB with a marker.
     receiver.setBehaviour({ kind: 'json', body: { ok: true } });

@@ -20,6 +20,8 @@ export interface Delivery {
   requestId: string;
   bucket: string;
   key: string;
+  /** The object version the upload created (versioned buckets). */
+  versionId?: string;
   operation: string;
   spec: { targets: { url: string }[]; host?: string; bodyType: string; additionalHeaders: Record<string, string> };
   renderedBody: string;

@@ -81,7 +81,8 @@ export function DeliveryDetail({ creds, id }: { creds: Credentials; id: string }
                 <code>
                   {d.bucket}/{d.key}
                 </code>{' '}
-                · {formatTime(d.createdAt)} · {d.latencyMs} ms · request {d.requestId}
+                {d.versionId && <span data-testid="version-id">(version {d.versionId}) </span>}·{' '}
+                {formatTime(d.createdAt)} · {d.latencyMs} ms · request {d.requestId}
                 {d.resendOf && (
                   <>
                     {' '}
