@@ -315,6 +315,7 @@ export async function migrate(from: Storage, to: Storage, log: Log): Promise<Mig
       await to.meta.putBucketConfig(b.name, c.name, c.value);
     report.buckets++;
     let after = '';
+    // (A versioned bucket's current objects are copied with its other versions, below.)
     while (!b.versioning) {
       const page = await from.meta.listObjects(b.name, { prefix: '', delimiter: '', after, maxKeys: 1000 });
       for (const o of page.objects) await copyObject(from, to, o, report);

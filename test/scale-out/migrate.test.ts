@@ -335,6 +335,22 @@ describe('ossd migrate (embedded → PostgreSQL + S3)', () => {
       const client = source.client({ bucket: 'src' });
       await client.putBucket('src');
       const fx = await populate(source, client);
+      // A versioned bucket whose only key has two old versions (inline, file) under a delete marker.
+      const ver = source.client({ bucket: 'ver' }) as VersionedClient;
+      await ver.putBucket('ver');
+      await ver.putBucketVersioning('ver', 'Enabled');
+      const old = [Buffer.from('old inline'), randomBytes(120 * 1024)];
+      const oldIds: string[] = [];
+      for (const data of old) {
+        oldIds.push(((await ver.put('k', data)).res.headers as Record<string, string>)['x-oss-version-id']);
+      }
+      await ver.delete('k');
+      const versionsOf = async (c: VersionedClient) => {
+        const r = await c.getBucketVersions();
+        return [...r.objects, ...r.deleteMarker].map((v) => `${v.name}@${v.versionId}`).sort();
+      };
+      const sourceVersions = await versionsOf(ver);
+      assert.equal(sourceVersions.length, 3);
       const sourceDir = source.dataDir;
       await source.close();
       dirs.push(sourceDir);
@@ -346,12 +362,20 @@ describe('ossd migrate (embedded → PostgreSQL + S3)', () => {
       const first = await migrateCli(sourceDir, stores.metadata, stores.blobs, env);
       assert.equal(first.code, 0, first.output);
       assert.match(first.output, /6 objects copied \(0 already there\)/);
+      assert.match(first.output, /3 noncurrent versions and delete markers copied \(0 already there\)/);
       assert.doesNotMatch(first.output, /postgres:\/\/[^@\s]*:[^*@\s]+@/, 'no password in the output');
       const again = await migrateCli(sourceDir, stores.metadata, stores.blobs, env);
       assert.equal(again.code, 0, again.output);
       assert.match(again.output, /0 objects copied \(6 already there\)/);
+      assert.match(again.output, /0 noncurrent versions and delete markers copied \(3 already there\)/);
       const cluster = await startCluster(stores, 2);
       try {
+        const c = nodeClient(cluster.nodes[1].port, { bucket: 'ver' }) as VersionedClient;
+        assert.deepEqual(await versionsOf(c), sourceVersions);
+        for (const [i, data] of old.entries()) {
+          assert.deepEqual((await c.get('k', { versionId: oldIds[i] } as OSS.GetObjectOptions)).content, data);
+        }
+        await assert.rejects(c.get('k'), { status: 404 });
         for (const node of cluster.nodes) {
           await assertServes(
             { ...node, client: (o = {}) => nodeClient(node.port, o) } as TestServer,
