@@ -132,8 +132,8 @@ export function helpText(): string {
     ),
     command(
       'ossd migrate --to-metadata URL --to-blobs URL',
-      'copy this deployment (--data, or --metadata/--blobs) into other stores, e.g. PostgreSQL + S3; ' +
-        'verified, resumable',
+      'copy this deployment (--data, or --metadata/--blobs) into other stores, e.g. PostgreSQL + S3, ' +
+        'with every version and delete marker of versioned buckets; verified, resumable',
     ),
     command(
       'ossd encryption reencrypt [--bucket B]',

@@ -6,6 +6,10 @@
  * size, CRC-64 and modification time is skipped, so an interrupted run is simply started again. Each blob's
  * CRC-64 (and, for single-blob objects, MD5) is recomputed while it is written to the destination and must
  * equal what the source recorded; a mismatch stops the run before the object is committed there.
+ *
+ * On a versioned bucket the noncurrent versions and delete markers move too, with their version ids,
+ * noncurrent-since times, tags, ACL and metadata, imported oldest first per key so their order stays the
+ * same; one already at the destination (same id) is skipped.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,7 +20,13 @@ import { CALLBACK_KEY_FILE, CALLBACK_KEY_SETTING, keepCallbackKeyFile } from '..
 import type { Config } from '../config/config.js';
 import { Crc64, crc64 } from '../storage/crc64.js';
 import { GENERATED_KEY_SETTING } from '../storage/encryption.js';
-import { type InlineBlob, isInlineBlob, type ObjectRecord, type PartRecord } from '../storage/types.js';
+import {
+  type InlineBlob,
+  isInlineBlob,
+  type ObjectRecord,
+  type ObjectVersion,
+  type PartRecord,
+} from '../storage/types.js';
 
 export interface MigrateReport {
   accounts: number;
@@ -24,6 +34,9 @@ export interface MigrateReport {
   buckets: number;
   objects: number;
   skipped: number;
+  /** Noncurrent versions and delete markers copied, and those already at the destination. */
+  versions: number;
+  versionsSkipped: number;
   bytes: number;
   uploads: number;
   parts: number;
@@ -115,13 +128,13 @@ async function copyBlob(
   return { blob: written.blob };
 }
 
-async function copyObject(from: Storage, to: Storage, o: ObjectRecord, report: MigrateReport): Promise<void> {
-  const existing = await to.meta.getObject(o.bucket, o.key);
-  if (existing && sameObject(existing, o)) {
-    report.skipped++;
-    return;
-  }
-  const what = `object ${o.bucket}/${o.key}`;
+/** Copies (and verifies) the blobs of an object or version; all or none of them stay written. */
+async function copySegments(
+  from: Storage,
+  to: Storage,
+  o: ObjectRecord,
+  what: string,
+): Promise<{ segments: ObjectRecord['segments']; written: string[]; inline?: InlineBlob }> {
   const md5 = o.segments.length === 1 && o.type === 'Normal' ? o.contentMd5 : undefined;
   const copied: { blob: string; inline?: InlineBlob }[] = [];
   try {
@@ -130,12 +143,80 @@ async function copyObject(from: Storage, to: Storage, o: ObjectRecord, report: M
     await to.blobs.delete(copied.filter((c) => !c.inline).map((c) => c.blob));
     throw err;
   }
-  const record: ObjectRecord = { ...o, segments: o.segments.map((s, i) => ({ ...s, blob: copied[i].blob })) };
-  const inline = copied.find((c) => c.inline)?.inline;
+  return {
+    segments: o.segments.map((s, i) => ({ ...s, blob: copied[i].blob })),
+    written: copied.filter((c) => !c.inline).map((c) => c.blob),
+    inline: copied.find((c) => c.inline)?.inline,
+  };
+}
+
+async function copyObject(from: Storage, to: Storage, o: ObjectRecord, report: MigrateReport): Promise<void> {
+  const existing = await to.meta.getObject(o.bucket, o.key);
+  if (existing && sameObject(existing, o)) {
+    report.skipped++;
+    return;
+  }
+  const { segments, inline } = await copySegments(from, to, o, `object ${o.bucket}/${o.key}`);
+  const record: ObjectRecord = { ...o, segments };
   const { released } = await to.meta.putObject(record, undefined, inline);
   await to.blobs.delete(released);
   report.objects++;
   report.bytes += o.size;
+}
+
+/** Copies one version (current, noncurrent or delete marker) as it is, unless the destination has it. */
+async function copyVersion(from: Storage, to: Storage, v: ObjectVersion, report: MigrateReport): Promise<void> {
+  const id = v.versionId ?? 'null';
+  const isCurrent = v.isLatest && !v.deleteMarker;
+  const what = `version ${id} of ${v.bucket}/${v.key}`;
+  const existing = await to.meta.getObjectVersion(v.bucket, v.key, id);
+  if (existing) {
+    if (existing.deleteMarker !== v.deleteMarker || existing.isLatest !== v.isLatest || !sameObject(existing, v)) {
+      throw new MigrationError(`${what}: the destination has a different version with that id`);
+    }
+    if (isCurrent) report.skipped++;
+    else report.versionsSkipped++;
+    return;
+  }
+  const { segments, written, inline } = await copySegments(from, to, v, what);
+  if (!(await to.meta.importObjectVersion({ ...v, segments }, inline))) {
+    await to.blobs.delete(written);
+    throw new MigrationError(`${what}: the destination has another version there`);
+  }
+  if (isCurrent) report.objects++;
+  else report.versions++;
+  report.bytes += v.size;
+}
+
+/**
+ * Copies every version of a versioned bucket: current objects, noncurrent versions, delete markers. The
+ * listing is newest first per key; each key's versions are imported oldest first, which keeps the order.
+ */
+async function copyVersions(from: Storage, to: Storage, bucket: string, report: MigrateReport): Promise<void> {
+  let pending: ObjectVersion[] = [];
+  const flush = async () => {
+    for (const v of pending.reverse()) await copyVersion(from, to, v, report);
+    pending = [];
+  };
+  let keyMarker = '';
+  let versionIdMarker = '';
+  for (;;) {
+    const page = await from.meta.listObjectVersions(bucket, {
+      prefix: '',
+      delimiter: '',
+      keyMarker,
+      versionIdMarker,
+      maxKeys: 1000,
+    });
+    for (const v of page.versions) {
+      if (pending.length > 0 && pending[0].key !== v.key) await flush();
+      pending.push(v);
+    }
+    if (!page.isTruncated || !page.nextKeyMarker) break;
+    keyMarker = page.nextKeyMarker;
+    versionIdMarker = page.nextVersionIdMarker ?? '';
+  }
+  await flush();
 }
 
 async function copyUploads(from: Storage, to: Storage, bucket: string, report: MigrateReport): Promise<void> {
@@ -193,6 +274,8 @@ export async function migrate(from: Storage, to: Storage, log: Log): Promise<Mig
     buckets: 0,
     objects: 0,
     skipped: 0,
+    versions: 0,
+    versionsSkipped: 0,
     bytes: 0,
     uploads: 0,
     parts: 0,
@@ -232,7 +315,8 @@ export async function migrate(from: Storage, to: Storage, log: Log): Promise<Mig
       await to.meta.putBucketConfig(b.name, c.name, c.value);
     report.buckets++;
     let after = '';
-    for (;;) {
+    // (A versioned bucket's current objects are copied with its other versions, below.)
+    while (!b.versioning) {
       const page = await from.meta.listObjects(b.name, { prefix: '', delimiter: '', after, maxKeys: 1000 });
       for (const o of page.objects) await copyObject(from, to, o, report);
       log(`  ${b.name}: ${report.objects} copied, ${report.skipped} already there, ${report.bytes} bytes so far`);
@@ -240,14 +324,14 @@ export async function migrate(from: Storage, to: Storage, log: Log): Promise<Mig
       after = page.objects[page.objects.length - 1].key;
     }
     await copyUploads(from, to, b.name, report);
-    // Current objects arrive as `null` versions; the status follows them so new writes are versioned.
+    // A versioned bucket: every version as it is (ids, order); then the status, so new writes are versioned.
     if (b.versioning) {
+      await copyVersions(from, to, b.name, report);
+      log(
+        `  ${b.name}: ${report.objects} objects and ${report.versions} older versions and delete markers copied, ` +
+          `${report.skipped + report.versionsSkipped} already there, ${report.bytes} bytes so far`,
+      );
       await to.meta.updateBucket(b.name, { versioning: b.versioning });
-      const old = await from.meta.listNoncurrentVersions(b.name, { prefix: '', limit: 1 });
-      const markers = await from.meta.listExpiredDeleteMarkers(b.name, { prefix: '', limit: 1 });
-      if (old.versions.length > 0 || markers.markers.length > 0) {
-        log(`warning: ${b.name}: only current objects were copied; noncurrent versions and delete markers were not`);
-      }
     }
   }
   return report;
@@ -280,7 +364,9 @@ export async function runMigrate(config: Config, flags: Record<string, unknown>)
       const r = await migrate(from, to, log);
       log(
         `done: ${r.accounts} accounts, ${r.keys} keys, ${r.buckets} buckets, ${r.objects} objects copied ` +
-          `(${r.skipped} already there), ${r.uploads} multipart uploads with ${r.parts} parts, ${r.bytes} bytes verified`,
+          `(${r.skipped} already there), ${r.uploads} multipart uploads with ${r.parts} parts, ` +
+          `${r.versions} noncurrent versions and delete markers copied (${r.versionsSkipped} already there), ` +
+          `${r.bytes} bytes verified`,
       );
       return 0;
     } finally {

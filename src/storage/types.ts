@@ -342,6 +342,15 @@ export interface MetadataStore {
     expected: string[],
     segments: Segment[],
   ): Promise<Released | undefined>;
+  /**
+   * Migration: stores one version as it is (same id, fields, noncurrent-since time). The current object
+   * (`isLatest`, not a delete marker) becomes the key's current object; any other version or delete marker
+   * (`noncurrentSince` undefined = the latest delete marker) the key's newest stored version, so importing a
+   * key's versions oldest first keeps their order. Its file blobs must already be written; `inline` holds
+   * its inline bytes. False, and nothing written, when the key has a version with that id (or, for a
+   * current object, a current object).
+   */
+  importObjectVersion(v: ObjectVersion, inline?: InlineBlob): Promise<boolean>;
   /** ListObjectVersions: every version and delete marker, by key then newest first. */
   listObjectVersions(bucket: string, q: ListVersionsQuery): Promise<ListVersionsResult>;
   /**

@@ -523,3 +523,47 @@ export function* listLoneMarkers(
   const lastRow = rows[rows.length - 1];
   return { markers, ...(rows.length === limit && lastRow ? { next: lastRow.key } : {}) };
 }
+
+/**
+ * Migration: stores one version exactly as it is (id, fields, noncurrent-since time). The key's current
+ * object (`isLatest`, not a delete marker) goes into `objects`; any other version or delete marker
+ * (`noncurrentSince` undefined = the key's latest delete marker) becomes the key's newest stored version,
+ * so importing a key's versions oldest first keeps their order. Its file blobs are already written;
+ * `inline` holds its inline bytes (kept when another version of the key already stored them). False, and
+ * nothing written, when the key already has a version with that id (or, for a current object, a current
+ * object).
+ */
+export function* importVersion(d: Dialect, v: ObjectVersion, inline?: InlineBlob): VersionOp<boolean> {
+  const id = v.versionId ?? 'null';
+  const cur = yield* current(v.bucket, v.key);
+  const isCurrent = v.isLatest && !v.deleteMarker;
+  if ((cur && (isCurrent || (cur.versionId ?? 'null') === id)) || (yield* byId(v.bucket, v.key, id))) return false;
+  if (inline) {
+    yield* q(
+      d === 'sqlite'
+        ? 'INSERT OR IGNORE INTO inline_blobs (id, data) VALUES (?, ?)'
+        : 'INSERT INTO inline_blobs (id, data) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      [inline.blob, inline.data],
+    );
+  }
+  const { deleteMarker, isLatest, noncurrentSince, ...record } = v;
+  if (isCurrent) {
+    yield* insertCurrent(d, record);
+    return true;
+  }
+  yield* q(`INSERT INTO object_versions (${VERSION_COLUMNS}) VALUES (${OBJECT_PLACEHOLDERS}, ?, ?)`, [
+    ...objectParams({ ...record, versionId: id }),
+    deleteMarker ? 1 : 0,
+    noncurrentSince ?? null,
+  ]);
+  for (const seg of record.segments) {
+    if (isInlineBlob(seg.blob)) continue;
+    yield* q(
+      d === 'sqlite'
+        ? 'INSERT OR IGNORE INTO blob_refs (blob) VALUES (?)'
+        : 'INSERT INTO blob_refs (blob) VALUES (?) ON CONFLICT DO NOTHING',
+      [seg.blob],
+    );
+  }
+  return true;
+}

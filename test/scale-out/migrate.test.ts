@@ -57,6 +57,19 @@ function migrateCli(source: string, toMetadata: string, toBlobs: string, extra: 
   );
 }
 
+type VersionedClient = OSS & {
+  putBucketVersioning(b: string, s: string): Promise<unknown>;
+  getBucketVersioning(b: string): Promise<{ versionStatus?: string }>;
+  getBucketVersions(q?: Record<string, string>): Promise<{
+    objects: { name: string; versionId: string; isLatest?: boolean }[];
+    deleteMarker: { name: string; versionId: string; isLatest?: boolean }[];
+  }>;
+  putObjectTagging(name: string, tag: Record<string, string>, options?: object): Promise<unknown>;
+  getObjectTagging(name: string, options?: object): Promise<{ tag: Record<string, string> }>;
+  putACL(name: string, acl: string, options?: object): Promise<unknown>;
+  getACL(name: string, options?: object): Promise<{ acl: string }>;
+};
+
 interface Fixture {
   objects: Map<string, Buffer>;
   uploadId: string;
@@ -197,32 +210,89 @@ describe('ossd migrate (embedded → embedded elsewhere)', () => {
     }
   });
 
-  it('keeps a bucket versioned; moves its current objects and warns that old versions stay behind', async () => {
+  it('keeps a bucket versioned and moves every version and delete marker as it is; a second run copies nothing', async () => {
     const source = await startTestServer();
-    const client = source.client({ bucket: 'ver' }) as OSS & {
-      putBucketVersioning(b: string, s: string): Promise<unknown>;
-      getBucketVersioning(b: string): Promise<{ versionStatus?: string }>;
-    };
+    const client = source.client({ bucket: 'ver' }) as VersionedClient;
     await client.putBucket('ver');
     await client.putBucketVersioning('ver', 'Enabled');
-    await client.put('k', Buffer.from('old'));
-    await client.put('k', Buffer.from('current'));
+    const bytes = new Map<string, Buffer>();
+    const put = async (key: string, data: Buffer, options: object = {}) => {
+      const r = await client.put(key, data, options);
+      bytes.set(`${key}@${(r.res.headers as Record<string, string>)['x-oss-version-id']}`, data);
+    };
+    await put('k', Buffer.from('old'), { headers: { 'x-oss-meta-era': 'first' } });
+    await put('k', randomBytes(200 * 1024)); // a file blob
+    await put('k', Buffer.from('current'));
+    const v1 = (await client.getBucketVersions({ prefix: 'k' })).objects.at(-1)?.versionId;
+    assert.ok(v1);
+    await client.putObjectTagging('k', { kept: 'yes' }, { versionId: v1 });
+    await client.putACL('k', 'public-read', { versionId: v1 });
+    await put('gone', randomBytes(150 * 1024));
+    await client.delete('gone'); // a delete marker is its latest version
+    await client.delete('never'); // a lone delete marker
+    await client.putBucketVersioning('ver', 'Suspended');
+    await put('s', Buffer.from('null version'));
+    await client.putBucketVersioning('ver', 'Enabled');
+    await put('s', Buffer.from('after the null version'));
+    // Everything but the blob ids of file segments (each copy is a new blob).
+    const stored = async (server: TestServer) =>
+      (
+        await server.services.meta.listObjectVersions('ver', {
+          prefix: '',
+          delimiter: '',
+          keyMarker: '',
+          versionIdMarker: '',
+          maxKeys: 1000,
+        })
+      ).versions.map((v) => ({ ...v, segments: v.segments.map((g) => ({ ...g, blob: g.size })) }));
+    const before = await stored(source);
+    assert.equal(before.length, 8);
     const sourceDir = source.dataDir;
     await source.close();
     dirs.push(sourceDir);
     const dest = tempDir();
     const run = await migrateCli(sourceDir, `sqlite:${dest}`, `file:${dest}`);
     assert.equal(run.code, 0, run.output);
-    assert.match(run.output, /warning: ver: only current objects were copied/);
+    assert.doesNotMatch(run.output, /warning/);
+    assert.match(
+      run.output,
+      /2 objects copied \(0 already there\).* 6 noncurrent versions and delete markers copied \(0 already there\)/,
+    );
+    const again = await migrateCli(sourceDir, `sqlite:${dest}`, `file:${dest}`);
+    assert.equal(again.code, 0, again.output);
+    assert.match(
+      again.output,
+      /0 objects copied \(2 already there\).* 0 noncurrent versions and delete markers copied \(6 already there\), 0 bytes/,
+    );
     const served = await startTestServer((c) => {
       c.data = dest;
     });
     try {
-      const c = served.client({ bucket: 'ver' }) as typeof client;
+      assert.deepEqual(await stored(served), before);
+      const c = served.client({ bucket: 'ver' }) as VersionedClient;
       assert.equal((await c.getBucketVersioning('ver')).versionStatus, 'Enabled');
+      const listed = await c.getBucketVersions();
+      assert.deepEqual(
+        listed.deleteMarker.map((m) => `${m.name}@${m.versionId}`),
+        before.filter((v) => v.deleteMarker).map((v) => `${v.key}@${v.versionId}`),
+      );
+      assert.deepEqual(
+        listed.objects.map((o) => `${o.name}@${o.versionId}`),
+        before.filter((v) => !v.deleteMarker).map((v) => `${v.key}@${v.versionId ?? 'null'}`),
+      );
+      for (const [name, data] of bytes) {
+        const [key, versionId] = name.split('@');
+        assert.deepEqual((await c.get(key, { versionId } as OSS.GetObjectOptions)).content, data, name);
+      }
       assert.equal((await c.get('k')).content.toString(), 'current');
+      await assert.rejects(c.get('gone'), { status: 404 });
+      assert.deepEqual((await c.getObjectTagging('k', { versionId: v1 })).tag, { kept: 'yes' });
+      assert.equal((await c.getACL('k', { versionId: v1 })).acl, 'public-read');
+      const head = await c.head('k', { versionId: v1 } as OSS.HeadObjectOptions);
+      assert.equal((head.res.headers as Record<string, string>)['x-oss-meta-era'], 'first');
       const next = await c.put('k', Buffer.from('next'));
       assert.notEqual((next.res.headers as Record<string, string>)['x-oss-version-id'], 'null');
+      assert.equal((await c.getBucketVersions({ prefix: 'k' })).objects.length, 4);
     } finally {
       await served.close();
     }
@@ -265,6 +335,22 @@ describe('ossd migrate (embedded → PostgreSQL + S3)', () => {
       const client = source.client({ bucket: 'src' });
       await client.putBucket('src');
       const fx = await populate(source, client);
+      // A versioned bucket whose only key has two old versions (inline, file) under a delete marker.
+      const ver = source.client({ bucket: 'ver' }) as VersionedClient;
+      await ver.putBucket('ver');
+      await ver.putBucketVersioning('ver', 'Enabled');
+      const old = [Buffer.from('old inline'), randomBytes(120 * 1024)];
+      const oldIds: string[] = [];
+      for (const data of old) {
+        oldIds.push(((await ver.put('k', data)).res.headers as Record<string, string>)['x-oss-version-id']);
+      }
+      await ver.delete('k');
+      const versionsOf = async (c: VersionedClient) => {
+        const r = await c.getBucketVersions();
+        return [...r.objects, ...r.deleteMarker].map((v) => `${v.name}@${v.versionId}`).sort();
+      };
+      const sourceVersions = await versionsOf(ver);
+      assert.equal(sourceVersions.length, 3);
       const sourceDir = source.dataDir;
       await source.close();
       dirs.push(sourceDir);
@@ -276,12 +362,20 @@ describe('ossd migrate (embedded → PostgreSQL + S3)', () => {
       const first = await migrateCli(sourceDir, stores.metadata, stores.blobs, env);
       assert.equal(first.code, 0, first.output);
       assert.match(first.output, /6 objects copied \(0 already there\)/);
+      assert.match(first.output, /3 noncurrent versions and delete markers copied \(0 already there\)/);
       assert.doesNotMatch(first.output, /postgres:\/\/[^@\s]*:[^*@\s]+@/, 'no password in the output');
       const again = await migrateCli(sourceDir, stores.metadata, stores.blobs, env);
       assert.equal(again.code, 0, again.output);
       assert.match(again.output, /0 objects copied \(6 already there\)/);
+      assert.match(again.output, /0 noncurrent versions and delete markers copied \(3 already there\)/);
       const cluster = await startCluster(stores, 2);
       try {
+        const c = nodeClient(cluster.nodes[1].port, { bucket: 'ver' }) as VersionedClient;
+        assert.deepEqual(await versionsOf(c), sourceVersions);
+        for (const [i, data] of old.entries()) {
+          assert.deepEqual((await c.get('k', { versionId: oldIds[i] } as OSS.GetObjectOptions)).content, data);
+        }
+        await assert.rejects(c.get('k'), { status: 404 });
         for (const node of cluster.nodes) {
           await assertServes(
             { ...node, client: (o = {}) => nodeClient(node.port, o) } as TestServer,

@@ -219,6 +219,73 @@ export function versioningConformance(open: () => Promise<Backend>): void {
     }
   });
 
+  it('versions: importObjectVersion stores versions as they are, oldest first keeps the order (migration)', async () => {
+    const b = await open();
+    try {
+      await bucketWith(b, 'xs', 'Enabled');
+      const i1 = `i${blob()}`;
+      const v1 = (await b.meta.putObject(rec('xs', 'k', [i1]), undefined, { blob: i1, data: Buffer.from('one') }))
+        .versionId as string;
+      await b.meta.updateObject('xs', 'k', { tags: { t: '1' }, acl: 'public-read' }, v1);
+      await b.meta.putObject(rec('xs', 'k', [blob()]));
+      await b.meta.putObject(rec('xs', 'k', [blob()]));
+      await b.meta.putObject(rec('xs', 'm', [blob()]));
+      await b.meta.deleteObject('xs', 'm');
+      await b.meta.deleteObject('xs', 'lone');
+      const all = async (bucket: string) =>
+        (
+          await b.meta.listObjectVersions(bucket, {
+            prefix: '',
+            delimiter: '',
+            keyMarker: '',
+            versionIdMarker: '',
+            maxKeys: 100,
+          })
+        ).versions;
+      const source = await all('xs');
+      assert.equal(source.length, 6);
+      // Into a bucket that is not versioned (yet), oldest first per key; file blobs get new ids.
+      await bucketWith(b, 'xd');
+      const copies = new Map<string, string>();
+      const byKey = new Map<string, typeof source>();
+      for (const v of source) byKey.set(v.key, [...(byKey.get(v.key) ?? []), v]);
+      for (const versions of byKey.values()) {
+        for (const v of versions.reverse()) {
+          const segments = v.segments.map((g) => {
+            const copy = g.blob.startsWith('i') ? g.blob : blob();
+            copies.set(copy, g.blob);
+            return { ...g, blob: copy };
+          });
+          const inline = v.segments[0]?.blob === i1 ? { blob: i1, data: Buffer.from('one') } : undefined;
+          assert.equal(await b.meta.importObjectVersion({ ...v, bucket: 'xd', segments }, inline), true);
+          // Already there: nothing written.
+          assert.equal(await b.meta.importObjectVersion({ ...v, bucket: 'xd', segments }, inline), false);
+        }
+      }
+      const strip = (vs: typeof source) =>
+        vs.map((v) => ({
+          ...v,
+          bucket: '',
+          segments: v.segments.map((g) => ({ ...g, blob: copies.get(g.blob) ?? g.blob })),
+        }));
+      assert.deepEqual(strip(await all('xd')), strip(source));
+      assert.deepEqual((await b.meta.getObjectVersion('xd', 'k', v1))?.tags, { t: '1' });
+      assert.equal((await b.meta.getObject('xd', 'k'))?.versionId, source[0].versionId);
+      assert.equal(await b.meta.getObject('xd', 'm'), undefined);
+      const files = [...copies.keys()].filter((x) => !x.startsWith('i'));
+      assert.deepEqual(await b.meta.referencedAmong(files), new Set(files));
+      // A current object cannot be imported over another one.
+      assert.equal(await b.meta.importObjectVersion({ ...source[0], bucket: 'xd', versionId: 'other' }), false);
+      // The imported versions behave like written ones: deleting the two newer ones brings back the oldest.
+      await b.meta.deleteObjectVersion('xd', 'k', source[0].versionId as string);
+      await b.meta.deleteObjectVersion('xd', 'k', source[1].versionId as string);
+      assert.equal((await b.meta.getObject('xd', 'k'))?.versionId, v1);
+      assert.deepEqual(await b.meta.readInline(i1, 0, 2), Buffer.from('one'));
+    } finally {
+      await b.close();
+    }
+  });
+
   it('versions: an inline version stays readable after an overwrite and goes with its version', async () => {
     const b = await open();
     try {

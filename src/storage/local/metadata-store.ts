@@ -33,6 +33,7 @@ import {
   deleteVersion,
   deleteVersioned,
   getVersion,
+  importVersion,
   listLoneMarkers,
   listNoncurrent,
   listVersions,
@@ -466,6 +467,10 @@ export class SqliteMetadataStore implements MetadataStore {
     segments: Segment[],
   ): Promise<Released | undefined> {
     return this.write(() => this.runSync(replaceVersionSegments('sqlite', bucket, key, versionId, expected, segments)));
+  }
+
+  async importObjectVersion(v: ObjectVersion, inline?: InlineBlob): Promise<boolean> {
+    return this.write(() => this.runSync(importVersion('sqlite', v, inline)));
   }
 
   async listObjectVersions(bucket: string, q: ListVersionsQuery): Promise<ListVersionsResult> {

@@ -29,6 +29,7 @@ import {
   deleteVersion,
   deleteVersioned,
   getVersion,
+  importVersion,
   listLoneMarkers,
   listNoncurrent,
   listVersions,
@@ -322,6 +323,13 @@ export class PostgresMetadataStore implements MetadataStore {
     return this.pool.tx(async (tx) => {
       await lockKey(tx, bucket, key);
       return runVersionOp(tx, replaceVersionSegments('pg', bucket, key, versionId, expected, segments));
+    });
+  }
+
+  async importObjectVersion(v: ObjectVersion, inline?: InlineBlob): Promise<boolean> {
+    return this.pool.tx(async (tx) => {
+      await lockKey(tx, v.bucket, v.key);
+      return runVersionOp(tx, importVersion('pg', v, inline));
     });
   }
 
