@@ -128,7 +128,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       config,
       storage.meta,
       (f) => readFileSync(f, 'utf8'),
-      (m) => logger.warn(m),
+      (m) => logger.info(m), // the start-up banner says it too; not a warning on every first start
     );
   } catch (err) {
     await storage.close();
