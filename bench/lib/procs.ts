@@ -160,6 +160,16 @@ export function startBaseline(): Promise<ServerProc> {
   });
 }
 
+/** node:http reading and discarding bodies, serving GETs from memory: the ceiling for small-object rows. */
+export function startCeiling(getBytes: number): Promise<ServerProc> {
+  return spawnServer('ceiling', ['--import', 'tsx'], (port) => [
+    'bench/servers/ceiling.ts',
+    '-',
+    String(port),
+    String(getBytes),
+  ]);
+}
+
 export function startS3rver(): Promise<ServerProc> {
   const dataDir = tempDir('s3rver');
   return spawnServer('s3rver', ['--import', 'tsx'], (port) => ['bench/servers/s3rver.ts', dataDir, String(port)], {
@@ -169,6 +179,14 @@ export function startS3rver(): Promise<ServerProc> {
 
 export function startCallbackApp(): Promise<ServerProc> {
   return spawnServer('callback-app', ['--import', 'tsx'], (port) => ['bench/servers/callback-app.ts', String(port)]);
+}
+
+/** User + system CPU seconds a process has used so far (/proc/PID/stat, clock ticks of 1/100 s). */
+export function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
 }
 
 /** VmRSS and VmHWM (peak) of a process, in bytes. */

@@ -101,7 +101,7 @@ export async function listing(plan: Plan, report: Report): Promise<void> {
     ]);
     const p50 = percentile(pageMs, 50);
     console.log(`  listing: page p50 ${fmt(p50, 2)} ms, root p50 ${fmt(percentile(rootMs, 50), 2)} ms`);
-    report.check(`Listing page p50 ≤ 20 ms at ${P.keys.toLocaleString('en-US')} keys`, `${fmt(p50, 2)} ms`, p50 <= 20);
+    report.check(`Listing page p50 ≤ 10 ms at ${P.keys.toLocaleString('en-US')} keys`, `${fmt(p50, 2)} ms`, p50 <= 10);
   } finally {
     await client.close();
     await ossd.stop();
