@@ -69,7 +69,7 @@ async function openMetadata(
   const meta = new SqliteMetadataStore(path.join(where.dir, 'meta.sqlite'), { fsync: config.fsync });
   return {
     meta,
-    deliveries: SqliteDeliveryStore.relaxed(meta.db, config.fsync ? 'FULL' : 'NORMAL'),
+    deliveries: SqliteDeliveryStore.relaxed(meta.db, 'NORMAL'),
     close: () => meta.close(),
   };
 }

@@ -1,5 +1,6 @@
 /** Renders, signs, delivers and records upload callbacks; re-sends recorded deliveries. */
-import { type KeyObject, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { randomHex } from '../storage/random-id.js';
 import type { AddressPolicy } from './address-policy.js';
 import { CallbackConnectionPool } from './connection-pool.js';
 import type {
@@ -43,7 +44,7 @@ const FINAL_CAUSES: ReadonlySet<FailureCause> = new Set(['body-too-large', 'poli
 
 /** A new delivery id (x-ossd-delivery-id): 16 hex digits. */
 export function newDeliveryId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 export const DEFAULT_CALLBACK_SETTINGS: Omit<CallbackSettings, 'policy'> = {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInto } from './random-id.js';
 
 let lastMs = 0;
 let counter = 0;
@@ -17,6 +17,6 @@ export function newVersionId(): string {
   const b = Buffer.allocUnsafe(24);
   b.writeUIntBE(now, 0, 6);
   b.writeUInt16BE(counter, 6);
-  randomBytes(16).copy(b, 8);
+  randomInto(b, 8, 16);
   return `CAEQ${b.toString('base64url')}`;
 }

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
+import { randomHex } from '../../storage/random-id.js';
 import type { BlobWriteResult, MultipartUpload } from '../../storage/types.js';
 import { releaseUncommitted } from '../uncommitted-blob.js';
 
@@ -12,7 +13,7 @@ export const MAX_PART_NUMBER = 10_000;
 
 /** 32 upper-case hex characters: 12 of initiation time (ms) then 20 random, so ids sort by initiation. */
 export function newUploadId(now = Date.now()): string {
-  return (now.toString(16).padStart(12, '0') + randomBytes(10).toString('hex')).toUpperCase();
+  return (now.toString(16).padStart(12, '0') + randomHex(10)).toUpperCase();
 }
 
 export function noSuchUpload(uploadId: string): OssError {

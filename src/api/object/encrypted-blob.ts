@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { OssError } from '../../errors/oss-error.js';
 import type { Services } from '../../services.js';
 import { createBodyHasher } from '../../storage/body-hasher.js';
 import { cryptSlices, KeyUnavailableError } from '../../storage/encryption.js';
 import { StorageError } from '../../storage/errors.js';
+import { randomHex } from '../../storage/random-id.js';
 import type { BlobWriteOptions, BlobWriteResult, Segment } from '../../storage/types.js';
 
 /** What reading and writing (encrypted) object bytes needs: handlers pass their Services. */
@@ -64,7 +64,7 @@ export async function writeBlob(
   sseKey: string | undefined,
 ): Promise<BlobWriteResult> {
   if (!sseKey) return s.blobs.write(source, options);
-  const blob = randomBytes(16).toString('hex');
+  const blob = randomHex(16);
   const cipher = withKeysSync(s, () => s.keyring.encryptor(sseKey, blob));
   const hasher = createBodyHasher();
   let size = 0;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ImageSniffer } from '../../callback/image-info.js';
 import { OssError } from '../../errors/oss-error.js';
@@ -6,6 +6,7 @@ import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
 import { Crc64 } from '../../storage/crc64.js';
 import { StorageError } from '../../storage/errors.js';
+import { randomHex } from '../../storage/random-id.js';
 import type { BlobWriteOptions, BlobWriteResult } from '../../storage/types.js';
 import { encryptInline, withKeys, writeBlob } from './encrypted-blob.js';
 import { MAX_OBJECT_BYTES } from './object-headers.js';
@@ -40,7 +41,7 @@ async function readInline(source: Readable, options: BlobWriteOptions): Promise<
     throw new StorageError('client-aborted', 'client aborted the upload', { cause: err });
   }
   const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-  return { blob: `i${randomBytes(16).toString('hex')}`, size, md5: md5.digest(), crc64: crc.digest(), data };
+  return { blob: `i${randomHex(16)}`, size, md5: md5.digest(), crc64: crc.digest(), data };
 }
 
 /** Whether the request declares a body small enough to keep inline (Content-Length ≤ --inline-max-bytes). */

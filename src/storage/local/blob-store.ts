@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createBodyHasher } from '../body-hasher.js';
 import { StorageError } from '../errors.js';
+import { randomHex } from '../random-id.js';
 import type { BlobListing, BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 
 const FILE_BLOB = /^[0-9a-f]{32}$/;
@@ -55,7 +55,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
-    const blob = options.blob ?? randomBytes(16).toString('hex');
+    const blob = options.blob ?? randomHex(16);
     const file = this.pathOf(blob);
     this.writing.add(blob);
     const hasher = createBodyHasher();

@@ -1,5 +1,4 @@
 /** Callback delivery log in the embedded SQLite database. */
-import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import {
   DEFAULT_LIST_LIMIT,
@@ -21,6 +20,7 @@ import {
   updateToParams,
   VERSION_COLUMNS,
 } from '../delivery-rows.js';
+import { randomHex } from '../random-id.js';
 import { GroupCommitter } from './group-commit.js';
 
 export class SqliteDeliveryStore implements DeliveryStore {
@@ -111,7 +111,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async record(d: DeliveryRecordInput): Promise<DeliveryRecord> {
-    const id = d.id ?? randomBytes(8).toString('hex');
+    const id = d.id ?? randomHex(8);
     const createdAt = d.createdAt ?? Date.now();
     const { params, record } = deliveryToRow(d, id, createdAt, (ok) => (ok ? 1 : 0));
     return this.write(() => {

@@ -1,5 +1,4 @@
 /** Callback delivery log in PostgreSQL (the twin of SqliteDeliveryStore; table in schema.ts). */
-import { randomBytes } from 'node:crypto';
 import {
   DEFAULT_LIST_LIMIT,
   type DeliveryListFilter,
@@ -18,6 +17,7 @@ import {
   UPDATE_COLUMNS,
   updateToParams,
 } from '../delivery-rows.js';
+import { randomHex } from '../random-id.js';
 import type { PgPool } from './pool.js';
 
 /**
@@ -28,7 +28,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
   constructor(private readonly pool: PgPool) {}
 
   async record(d: DeliveryRecordInput): Promise<DeliveryRecord> {
-    const id = d.id ?? randomBytes(8).toString('hex');
+    const id = d.id ?? randomHex(8);
     const createdAt = d.createdAt ?? Date.now();
     const { params, record } = deliveryToRow(d, id, createdAt);
     await this.pool.query(

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createBodyHasher } from '../body-hasher.js';
 import { StorageError } from '../errors.js';
+import { randomHex } from '../random-id.js';
 import type { BlobListing, BlobStore, BlobWriteOptions, BlobWriteResult } from '../types.js';
 import { S3Client, S3Error } from './client.js';
 import { uploadStream } from './upload.js';
@@ -102,7 +102,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async write(source: Readable, options: BlobWriteOptions): Promise<BlobWriteResult> {
-    const blob = options.blob ?? randomBytes(16).toString('hex');
+    const blob = options.blob ?? randomHex(16);
     const key = this.keyOf(blob);
     const deadline = Date.now() + this.maxWriteMs;
     this.writing.add(blob);
