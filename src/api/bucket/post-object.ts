@@ -109,7 +109,8 @@ export const postObject: Handler = async (ctx, s) => {
       upload.attributes.serverSideEncryption,
     );
     const sseKey = sseKeyFor(s, upload.attributes.serverSideEncryption);
-    const stored = await storeFile(s, file, upload.maxBytes, upload.callback !== undefined, sseKey);
+    const sniff = upload.callback?.bodyTemplate.includes('imageInfo') === true;
+    const stored = await storeFile(s, file, upload.maxBytes, sniff, sseKey);
     uncommitted = stored.blob;
     ctx.bytesIn = stored.size;
     if ((await form.done()) !== 1) throw incorrectFileCount();

@@ -104,8 +104,32 @@ export class SqliteMetadataStore implements MetadataStore {
     const v = this.dataVersion.get();
     if (v === this.bucketsVersion) return true;
     this.buckets.clear();
+    this.configs.clear();
     this.bucketsVersion = v;
     return false;
+  }
+
+  /**
+   * Bucket configuration documents (policy, Referer, encryption, website, notification rules, …), read on
+   * most requests: by bucket, `get:NAME` → value (null = none) and `list:PREFIX` → rows. Same validity as
+   * the bucket records (this store's own writes clear a bucket's entries; another connection's commit
+   * clears all within BUCKET_RECHECK_MS). Each SQLite read costs two fcntl lock calls (~10 µs here), and a
+   * request read up to four of these.
+   */
+  private readonly configs = new Map<string, Map<string, unknown>>();
+
+  private cachedConfig<T>(bucket: string, entry: string, read: () => T): T {
+    const valid = this.bucketCacheValid();
+    let forBucket = this.configs.get(bucket);
+    if (valid && forBucket?.has(entry)) return forBucket.get(entry) as T;
+    const value = read();
+    if (!forBucket) {
+      if (this.configs.size >= 10_000) this.configs.clear();
+      forBucket = new Map();
+      this.configs.set(bucket, forBucket);
+    }
+    forBucket.set(entry, value);
+    return value;
   }
 
   /** Runs a write in the next group commit. */
@@ -204,18 +228,25 @@ export class SqliteMetadataStore implements MetadataStore {
       if (this.stmt('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name)) return 'not-empty';
       this.stmt('DELETE FROM buckets WHERE name = ?').run(name);
       this.stmt('DELETE FROM bucket_config WHERE bucket = ?').run(name);
+      this.configs.delete(name);
       return 'deleted';
     });
   }
 
   async getBucketConfig(bucket: string, name: string): Promise<string | undefined> {
-    return this.stmt('SELECT value FROM bucket_config WHERE bucket = ? AND name = ?').pluck().get(bucket, name) as
-      | string
-      | undefined;
+    return this.cachedConfig(
+      bucket,
+      `get:${name}`,
+      () =>
+        this.stmt('SELECT value FROM bucket_config WHERE bucket = ? AND name = ?').pluck().get(bucket, name) as
+          | string
+          | undefined,
+    );
   }
 
   async putBucketConfig(bucket: string, name: string, value: string | undefined): Promise<void> {
     await this.write(() => {
+      this.configs.delete(bucket);
       if (value === undefined) this.stmt('DELETE FROM bucket_config WHERE bucket = ? AND name = ?').run(bucket, name);
       else
         this.stmt('INSERT OR REPLACE INTO bucket_config (bucket, name, value) VALUES (?, ?, ?)').run(
@@ -243,6 +274,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listBucketConfig(bucket: string, prefix: string): Promise<{ name: string; value: string }[]> {
+    const rows = this.cachedConfig(bucket, `list:${prefix}`, () => this.listBucketConfigUncached(bucket, prefix));
+    return rows.map((r) => ({ ...r }));
+  }
+
+  private listBucketConfigUncached(bucket: string, prefix: string): { name: string; value: string }[] {
     const upper = prefixSuccessor(prefix);
     const rows = (
       upper
