@@ -1,6 +1,7 @@
 /**
  * Start-up and CLI cost of ossd: time from spawn to a healthy /-/health, the wall time of `ossd keys list`,
- * and the idle RSS of a started server, for the compiled build (dist/, what `npm start` and the `ossd`
+ * and the idle RSS of a started server (2 s after healthy, and 15 s after, once V8's memory reducer has
+ * given back the young generation start-up grew), for the compiled build (dist/, what `npm start` and the `ossd`
  * command run) and, for comparison, the TypeScript sources through tsx.
  * Usage: npm run build && node --import tsx bench/startup.ts [runs=5] [compiled|tsx]
  */
@@ -26,7 +27,10 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function startToHealthy(args: string[], data: string): Promise<{ ms: number; cpu: number; rss: number }> {
+async function startToHealthy(
+  args: string[],
+  data: string,
+): Promise<{ ms: number; cpu: number; rss: number; settled: number }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [...args, 'serve', '--address', `127.0.0.1:${port}`, '--data', data], {
@@ -48,7 +52,9 @@ async function startToHealthy(args: string[], data: string): Promise<{ ms: numbe
     const ms = performance.now() - t0;
     const cpu = cpuMs(child.pid ?? 0);
     await new Promise((r) => setTimeout(r, 2000));
-    return { ms, cpu, rss: rssMiB(child.pid ?? 0) };
+    const rss = rssMiB(child.pid ?? 0);
+    await new Promise((r) => setTimeout(r, 13_000));
+    return { ms, cpu, rss, settled: rssMiB(child.pid ?? 0) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -90,6 +96,7 @@ for (const [mode, args] of Object.entries(MODES)) {
     const starts: number[] = [];
     const startCpu: number[] = [];
     const rss: number[] = [];
+    const settled: number[] = [];
     const cli: number[] = [];
     const cliCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -97,6 +104,7 @@ for (const [mode, args] of Object.entries(MODES)) {
       starts.push(s.ms);
       startCpu.push(s.cpu);
       rss.push(s.rss);
+      settled.push(s.settled);
       const c = cliCall(args, data);
       cli.push(c.ms);
       cliCpu.push(c.cpu);
@@ -104,7 +112,7 @@ for (const [mode, args] of Object.entries(MODES)) {
     const f = (xs: number[]) => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)})`;
     console.log(
       `${mode.padEnd(9)} start→healthy wall ${f(starts)}, CPU ${f(startCpu)} | keys list wall ${f(cli)},` +
-        ` CPU ${f(cliCpu)} | idle RSS median ${median(rss).toFixed(1)} MiB`,
+        ` CPU ${f(cliCpu)} | idle RSS median ${median(rss).toFixed(1)} MiB at 2 s, ${median(settled).toFixed(1)} MiB at 15 s`,
     );
   } finally {
     rmSync(data, { recursive: true, force: true });

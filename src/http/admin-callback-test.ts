@@ -18,7 +18,6 @@ import { openObjectRange } from '../api/object/read-object.js';
 import { ROOT_ACCOUNT_ID } from '../auth/root-account.js';
 import { type AddressPolicy, isAddressAllowed } from '../callback/address-policy.js';
 import type { StoredCallbackSpec } from '../callback/delivery-store.js';
-import { sniff } from '../callback/image-info.js';
 import { type CallbackSpec, parseCallbackParams } from '../callback/parse.js';
 import type { DeliveryOutcome } from '../callback/send.js';
 import { type CallbackVariables, RenderedBodyTooLargeError, renderCallbackBody } from '../callback/template.js';
@@ -64,6 +63,7 @@ async function imageInfoOf(obj: ObjectRecord, s: Services): Promise<CallbackVari
   if (obj.size === 0) return undefined;
   const chunks: Buffer[] = [];
   for await (const c of await openObjectRange(s, obj, 0, Math.min(obj.size, 128 * 1024) - 1)) chunks.push(c);
+  const { sniff } = await import('../callback/image-info.js');
   return sniff(Buffer.concat(chunks));
 }
 

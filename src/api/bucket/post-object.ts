@@ -4,7 +4,6 @@
  * streamed straight into a blob; the object becomes visible at the metadata commit, as for PutObject.
  */
 import { checkContentLength } from '../../auth/post-policy.js';
-import { ImageSniffer } from '../../callback/image-info.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { OssResponse, RequestContext } from '../../http/context.js';
 import { xmlResponse } from '../../http/context.js';
@@ -20,7 +19,7 @@ import { notifyObjectCreated } from '../object/notify.js';
 import { quoteEtag } from '../object/object-headers.js';
 import { writtenVersionHeaders } from '../object/object-version.js';
 import { effectiveEncryption, serverSideEncryptionHeaders, sseKeyFor } from '../object/server-side-encryption.js';
-import { type FormFile, PostForm } from './post-form.js';
+import type { FormFile } from './post-form.js';
 import { type PostUpload, preparePostUpload } from './post-upload.js';
 
 interface StoredFile extends BlobWriteResult {
@@ -34,7 +33,8 @@ async function storeFile(
   sniff: boolean,
   sseKey: string | undefined,
 ): Promise<StoredFile> {
-  const sniffer = sniff ? new ImageSniffer() : undefined;
+  // image-size is loaded only for a callback body that asks for imageInfo.
+  const sniffer = sniff ? new (await import('../../callback/image-info.js')).ImageSniffer() : undefined;
   try {
     const stored = await writeBlob(
       s,
@@ -96,6 +96,8 @@ function successResponse(
 
 export const postObject: Handler = async (ctx, s) => {
   const bucket = ctx.bucketRecord!;
+  // busboy is loaded on the first PostObject, not at start.
+  const { PostForm } = await import('./post-form.js');
   const form = new PostForm(ctx.req);
   let uncommitted: string | undefined;
   try {

@@ -1,7 +1,6 @@
 import { OssError } from '../../errors/oss-error.js';
 import { children, childText, parseXml } from '../../http/xml.js';
 import { parseProcess } from '../../image/parse.js';
-import { checkActions } from '../../image/pipeline.js';
 import {
   checkStyleName,
   listStyles,
@@ -30,6 +29,7 @@ export const putStyle: Handler = async (ctx, s) => {
       extra: { ArgumentName: 'Content', ArgumentValue: content },
     });
   }
+  const { checkActions } = await import('../../image/pipeline.js'); // loads sharp on first use
   checkActions(parsed.actions);
   const bucket = ctx.bucketRecord!.name;
   const existing = await loadStyle(s.meta, bucket, name);

@@ -3,7 +3,6 @@ import { checkAccess } from '../../auth/access.js';
 import { OssError } from '../../errors/oss-error.js';
 import { validateObjectKey } from '../../http/validate.js';
 import { parseSaveAs } from '../../image/parse.js';
-import { renderImage } from '../../image/render.js';
 import type { ObjectRecord } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { readSmallBody } from '../read-body.js';
@@ -43,6 +42,7 @@ export const processObjectSave: Handler = async (ctx, s) => {
     bucket: sourceBucket,
     operation: 'GetObject',
   });
+  const { renderImage } = await import('../../image/render.js'); // loads sharp on first use
   const out = await renderImage(s, {
     requester: ctx.requester,
     bucket: sourceBucket,

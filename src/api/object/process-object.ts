@@ -1,5 +1,4 @@
 import type { OssResponse, RequestContext } from '../../http/context.js';
-import { renderImage } from '../../image/render.js';
 import type { Services } from '../../services.js';
 import type { ObjectRecord } from '../../storage/types.js';
 
@@ -14,6 +13,8 @@ export async function processObject(
   o: ObjectRecord,
   process = ctx.params.get('x-oss-process') ?? '',
 ): Promise<OssResponse> {
+  // sharp (libvips, ~20 MiB mapped) is loaded on the first image request, not at start.
+  const { renderImage } = await import('../../image/render.js');
   const out = await renderImage(s, { requester: ctx.requester, bucket: ctx.bucketRecord!, object: o, process });
   return {
     status: 200,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { ImageSniffer } from '../../callback/image-info.js';
 import { OssError } from '../../errors/oss-error.js';
 import type { RequestContext } from '../../http/context.js';
 import type { Services } from '../../services.js';
@@ -62,7 +61,8 @@ export async function storeBody(
   s: Services,
   options: { expectedMd5?: Buffer; sniffImage?: boolean; maxBytes?: number; allowInline?: boolean; sseKey?: string },
 ): Promise<StoredBody> {
-  const sniffer = options.sniffImage ? new ImageSniffer() : undefined;
+  // image-size is loaded only for a callback body that asks for imageInfo.
+  const sniffer = options.sniffImage ? new (await import('../../callback/image-info.js')).ImageSniffer() : undefined;
   let stored: BlobWriteResult;
   const writeOptions: BlobWriteOptions = {
     maxBytes: options.maxBytes ?? MAX_OBJECT_BYTES,
