@@ -69,7 +69,7 @@ async function openMetadata(
   const meta = new SqliteMetadataStore(path.join(where.dir, 'meta.sqlite'), { fsync: config.fsync });
   return {
     meta,
-    deliveries: SqliteDeliveryStore.relaxed(meta.db, 'NORMAL'),
+    deliveries: SqliteDeliveryStore.relaxed(meta.db),
     close: () => meta.close(),
   };
 }

@@ -44,7 +44,7 @@ export interface Config {
   logLevel: string;
   /** Maximum clock skew accepted on signed requests, in ms (OSS: 15 minutes). */
   maxSkewMs: number;
-  /** fsync blobs and use SQLite synchronous=FULL before acknowledging writes. */
+  /** fsync blobs and the SQLite WAL (off the event loop) before acknowledging writes. */
   fsync: boolean;
   /**
    * PutObject bodies of at most this many bytes (by Content-Length) are stored in the metadata database

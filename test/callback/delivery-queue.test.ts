@@ -11,7 +11,7 @@ import { deliveryQueueConformance, queued } from '../storage/delivery-queue-conf
 deliveryQueueConformance('SQLite', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-queue-'));
   const meta = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: false });
-  const store = SqliteDeliveryStore.relaxed(meta.db, 'NORMAL');
+  const store = SqliteDeliveryStore.relaxed(meta.db);
   return {
     a: store,
     b: store,
@@ -28,14 +28,14 @@ describe('SQLite delivery queue: a restarted server takes over the claims of a p
     const file = path.join(dir, 'meta.sqlite');
     try {
       const dead = new SqliteMetadataStore(file, { fsync: false });
-      const before = SqliteDeliveryStore.relaxed(dead.db, 'NORMAL');
+      const before = SqliteDeliveryStore.relaxed(dead.db);
       const now = Date.now();
       const d = await before.record(queued({ nextAttemptAt: now - 1000 }));
       assert.equal((await before.claimDue('dead-process', now, now + 3_600_000, 10)).length, 1);
       await dead.close(); // as if killed mid-delivery: the claim stays in the file
       const meta = new SqliteMetadataStore(file, { fsync: false });
       try {
-        const store = SqliteDeliveryStore.relaxed(meta.db, 'NORMAL');
+        const store = SqliteDeliveryStore.relaxed(meta.db);
         assert.deepEqual(await store.claimDue('admin-command', now, now + 1000, 10), []);
         await store.releaseStaleClaims();
         const taken = await store.claimDue('new-server', now, now + 1000, 10);
@@ -58,14 +58,14 @@ describe('SQLite delivery log written before the version_id column', () => {
     const file = path.join(dir, 'meta.sqlite');
     try {
       const old = new SqliteMetadataStore(file, { fsync: false });
-      const first = SqliteDeliveryStore.relaxed(old.db, 'NORMAL');
+      const first = SqliteDeliveryStore.relaxed(old.db);
       const d = await first.record(queued({ state: 'done', attempt: 1 }));
       const userVersion = old.db.pragma('user_version', { simple: true });
       old.db.exec('ALTER TABLE callback_deliveries DROP COLUMN version_id'); // as an older ossd left it
       await old.close();
       const meta = new SqliteMetadataStore(file, { fsync: false });
       try {
-        const store = SqliteDeliveryStore.relaxed(meta.db, 'NORMAL');
+        const store = SqliteDeliveryStore.relaxed(meta.db);
         const columns = meta.db.prepare('PRAGMA table_info(callback_deliveries)').all() as { name: string }[];
         assert.ok(columns.some((c) => c.name === 'version_id'));
         assert.equal(meta.db.pragma('user_version', { simple: true }), userVersion);

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { DeliveryRecordInput } from '../../src/callback/delivery-store.js';
 import { SqliteDeliveryStore } from '../../src/storage/local/delivery-store.js';
-import { GroupCommitter } from '../../src/storage/local/group-commit.js';
+import { SqliteMetadataStore } from '../../src/storage/local/metadata-store.js';
+import { countDatasyncs } from '../helpers/datasync-spy.js';
 
 function input(over: Partial<DeliveryRecordInput> = {}): DeliveryRecordInput {
   return {
@@ -43,26 +44,24 @@ function input(over: Partial<DeliveryRecordInput> = {}): DeliveryRecordInput {
 }
 
 describe('SqliteDeliveryStore', () => {
-  it('relaxed: records commit with synchronous=NORMAL and the connection goes back to FULL for objects', async () => {
+  it('relaxed: records commit on the metadata connection without an fsync of their own', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-deliveries-'));
-    const db = new Database(path.join(dir, 'meta.sqlite'));
+    const meta = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+    const syncs = countDatasyncs();
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      const store = SqliteDeliveryStore.relaxed(db, 'FULL');
-      const recording = store.record(input());
-      // Inside a relaxed group commit the connection is NORMAL (1); objects' commits keep FULL (2).
-      const relaxed = new GroupCommitter(db, { relaxed: true, restore: 'FULL' });
-      assert.equal(await relaxed.run(() => db.pragma('synchronous', { simple: true })), 1);
-      assert.equal(await new GroupCommitter(db).run(() => db.pragma('synchronous', { simple: true })), 2);
-      const rec = await recording;
-      assert.equal(db.pragma('synchronous', { simple: true }), 2, 'back to FULL after the record');
+      const store = SqliteDeliveryStore.relaxed(meta.db);
+      const rec = await store.record(input());
       assert.deepEqual(await store.get(rec.id), rec);
       const many = await Promise.all(Array.from({ length: 20 }, (_, i) => store.record(input({ key: `k${i}` }))));
       assert.equal(new Set(many.map((r) => r.id)).size, 20);
-      assert.equal(db.pragma('synchronous', { simple: true }), 2);
+      assert.equal(syncs.count, 0, 'a delivery record waited for an fdatasync');
+      // An object's commit on the same connection does fdatasync the WAL (and so the records before it).
+      await meta.putBucketConfig('b1', 'x', 'y');
+      assert.ok(syncs.count >= 1, 'the object commit did not fdatasync the WAL');
+      assert.equal(meta.db.pragma('synchronous', { simple: true }), 1, 'the connection runs synchronous=NORMAL');
     } finally {
-      db.close();
+      syncs.restore();
+      await meta.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

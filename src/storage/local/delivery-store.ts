@@ -29,15 +29,15 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private readonly statements = new Map<string, Statement>();
 
   /**
-   * The delivery log on the metadata store's connection `db`, in its own group commits with
-   * `synchronous=NORMAL` (then back to `restore`, the store's setting): a record is in the WAL (it
-   * survives a crash of ossd) when the call resolves, and reaches the disk with the next object commit or
-   * checkpoint; an OS crash or power loss can drop the last records, never an object. So a callback
-   * upload does not pay a second WAL fsync on the event loop. (The same connection: a second one would
-   * flush the store's page cache on every record.)
+   * The delivery log on the metadata store's connection `db` (which runs `synchronous=NORMAL`), in its
+   * own group commits that do not fdatasync the WAL: a record is in the WAL (it survives a crash of ossd)
+   * when the call resolves, and reaches the disk with the next object commit's fdatasync or checkpoint; an
+   * OS crash or power loss can drop the last records, never an object. So a callback upload does not pay
+   * a second WAL fsync. (The same connection: a second one would flush the store's page cache on every
+   * record.)
    */
-  static relaxed(db: Database, restore: 'FULL' | 'NORMAL'): SqliteDeliveryStore {
-    const committer = new GroupCommitter(db, { relaxed: true, restore });
+  static relaxed(db: Database): SqliteDeliveryStore {
+    const committer = new GroupCommitter(db);
     return new SqliteDeliveryStore(db, (fn) => committer.run(fn));
   }
 

@@ -34,19 +34,10 @@ export class GroupCommitter {
   private wal?: FileHandle;
   private closed = false;
 
-  /**
-   * `relaxed`: this committer's transactions run with `synchronous=NORMAL` (written to the WAL, not
-   * fsynced by themselves), then the connection goes back to `restore`. For a log that may lose its last
-   * entries on an OS crash but should not cost an fsync on the event loop.
-   * `walFile`: the connection's WAL, fdatasynced after each batch (see above).
-   */
+  /** `walFile`: the connection's WAL, fdatasynced after each batch (see above); without, no fsync. */
   constructor(
     private readonly db: Database.Database,
-    private readonly options: {
-      relaxed?: boolean;
-      restore?: 'FULL' | 'NORMAL';
-      walFile?: string;
-    } = {},
+    private readonly options: { walFile?: string } = {},
   ) {}
 
   run<T>(fn: () => T): Promise<T> {
@@ -79,8 +70,6 @@ export class GroupCommitter {
     const jobs = this.queue;
     this.queue = [];
     const results: { ok: boolean; value: unknown }[] = [];
-    const relax = this.options.relaxed === true && this.options.restore !== 'NORMAL';
-    if (relax) this.db.pragma('synchronous = NORMAL');
     try {
       this.db.transaction(() => {
         for (const job of jobs) {
@@ -94,8 +83,6 @@ export class GroupCommitter {
     } catch (err) {
       for (const job of jobs) job.reject(err);
       return;
-    } finally {
-      if (relax) this.db.pragma(`synchronous = ${this.options.restore ?? 'FULL'}`);
     }
     if (this.options.walFile === undefined) {
       settle({ jobs, results });
