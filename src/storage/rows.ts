@@ -4,6 +4,7 @@ import {
   type BucketRecord,
   type MultipartUpload,
   type ObjectRecord,
+  type ObjectSummary,
   type ObjectVersion,
   type PartRecord,
   storedHeaders,
@@ -77,6 +78,22 @@ export interface PartRow {
 
 export const OBJECT_COLUMNS =
   'bucket, key, type, size, etag, crc64, content_md5, last_modified, acl, storage_class, headers, meta, tags, segments, symlink_target, version_id';
+
+/** The columns ObjectSummary needs (toSummary). */
+export const SUMMARY_COLUMNS = 'key, type, size, etag, last_modified, storage_class';
+
+export function toSummary(
+  r: Pick<ObjectRow, 'key' | 'type' | 'size' | 'etag' | 'last_modified' | 'storage_class'>,
+): ObjectSummary {
+  return {
+    key: r.key,
+    type: r.type as ObjectRecord['type'],
+    size: r.size,
+    etag: r.etag,
+    lastModified: r.last_modified,
+    storageClass: r.storage_class,
+  };
+}
 
 export function toObject(r: ObjectRow): ObjectRecord {
   return {

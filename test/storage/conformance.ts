@@ -375,6 +375,37 @@ export function storageConformance(name: string, open: () => Promise<Backend>): 
       }
     });
 
+    it('lists summaries exactly as the whole records, page by page', async () => {
+      const b = await open();
+      try {
+        const keys = ['a', 'a/1', 'a/b/1', 'b', 'c/x/y', 'z', 'é'];
+        await Promise.all(keys.map((k, i) => b.meta.putObject(obj('s', k, i.toString(16).padStart(32, '0')))));
+        for (const q of [
+          { prefix: '', delimiter: '', after: '', maxKeys: 100 },
+          { prefix: '', delimiter: '/', after: '', maxKeys: 2 },
+          { prefix: 'a/', delimiter: '/', after: '', maxKeys: 100 },
+          { prefix: '', delimiter: '/', after: 'b', maxKeys: 3 },
+        ]) {
+          const full = await b.meta.listObjects('s', q);
+          const summaries = await b.meta.listObjectSummaries('s', q);
+          assert.deepEqual(summaries, {
+            ...full,
+            objects: full.objects.map((o) => ({
+              key: o.key,
+              type: o.type,
+              size: o.size,
+              etag: o.etag,
+              lastModified: o.lastModified,
+              storageClass: o.storageClass,
+            })),
+          });
+          assert.ok(summaries.objects.length > 0 || summaries.commonPrefixes.length > 0);
+        }
+      } finally {
+        await b.close();
+      }
+    });
+
     it('lists keys in UTF-8 byte order: above U+FFFF, around the delimiter, page by page', async () => {
       const b = await open();
       try {

@@ -38,7 +38,7 @@ export const listObjectsV2: Handler = async (ctx, s) => {
   const r =
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: undefined }
-      : await s.meta.listObjects(bucket.name, { prefix, delimiter, after, maxKeys });
+      : await s.meta.listObjectSummaries(bucket.name, { prefix, delimiter, after, maxKeys });
   return xmlResponse(
     renderXml('ListBucketResult', {
       Name: bucket.name,

@@ -1,7 +1,7 @@
 import { OssError } from '../../errors/oss-error.js';
 import { xmlResponse } from '../../http/context.js';
 import { ossXmlDate, renderXml, type XmlObject } from '../../http/xml.js';
-import type { ObjectRecord } from '../../storage/types.js';
+import type { ObjectSummary } from '../../storage/types.js';
 import type { Handler } from '../handler.js';
 import { ownerXml } from '../owner.js';
 
@@ -28,7 +28,7 @@ export function encodingParam(raw: string | undefined): (s: string) => string {
   return (s) => encodeURIComponent(s);
 }
 
-export function contentsXml(o: ObjectRecord, enc: (s: string) => string, withOwner: boolean, owner: string): XmlObject {
+export function contentsXml(o: ObjectSummary, enc: (s: string) => string, withOwner: boolean, owner: string): XmlObject {
   return {
     Key: enc(o.key),
     LastModified: ossXmlDate(o.lastModified),
@@ -51,7 +51,7 @@ export const listObjects: Handler = async (ctx, s) => {
   const r =
     maxKeys === 0
       ? { objects: [], commonPrefixes: [], isTruncated: false, nextMarker: undefined }
-      : await s.meta.listObjects(bucket.name, { prefix, delimiter, after: marker, maxKeys });
+      : await s.meta.listObjectSummaries(bucket.name, { prefix, delimiter, after: marker, maxKeys });
   return xmlResponse(
     renderXml('ListBucketResult', {
       Name: bucket.name,

@@ -5,6 +5,7 @@ import {
   OBJECT_COLUMNS,
   type ObjectRow,
   objectParams,
+  SUMMARY_COLUMNS,
   toBucket,
   toKey,
   toObject,
@@ -18,10 +19,12 @@ import {
   isInlineBlob,
   type ListObjectsQuery,
   type ListObjectsResult,
+  type ListPage,
   type ListVersionsQuery,
   type ListVersionsResult,
   type MetadataStore,
   type ObjectRecord,
+  type ObjectSummary,
   type ObjectVersion,
   type Released,
   type Segment,
@@ -50,6 +53,9 @@ import { migrate } from './schema.js';
 
 /** How stale (ms) the bucket cache may be with respect to other processes' changes. */
 const BUCKET_RECHECK_MS = 100;
+
+/** A row of SUMMARY_COLUMNS in raw mode: key, type, size, etag, last_modified, storage_class. */
+type SummaryTuple = [string, ObjectSummary['type'], number, string, number, string];
 
 /** Metadata in SQLite (WAL); writes go through a group committer so concurrent uploads share fsyncs. */
 export class SqliteMetadataStore implements MetadataStore {
@@ -81,6 +87,17 @@ export class SqliteMetadataStore implements MetadataStore {
     if (!st) {
       st = this.db.prepare(sql);
       this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** As stmt, in raw mode (rows as arrays of column values). */
+  private rawStmt(sql: string): Database.Statement {
+    const id = `raw:${sql}`;
+    let st = this.statements.get(id);
+    if (!st) {
+      st = this.db.prepare(sql).raw(true);
+      this.statements.set(id, st);
     }
     return st;
   }
@@ -439,7 +456,31 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult> {
-    const objects: ObjectRecord[] = [];
+    return this.scanObjects<ObjectRow, ObjectRecord>(bucket, q, {
+      columns: '*',
+      raw: false,
+      keyOf: (row) => row.key,
+      map: toObject,
+    });
+  }
+
+  async listObjectSummaries(bucket: string, q: ListObjectsQuery): Promise<ListPage<ObjectSummary>> {
+    // Rows as arrays (better-sqlite3's raw mode): no object per row before the summary itself.
+    return this.scanObjects<SummaryTuple, ObjectSummary>(bucket, q, {
+      columns: SUMMARY_COLUMNS,
+      raw: true,
+      keyOf: (row) => row[0],
+      map: (r) => ({ key: r[0], type: r[1], size: r[2], etag: r[3], lastModified: r[4], storageClass: r[5] }),
+    });
+  }
+
+  /** One listing page, reading `columns` of each row (they include `key`) and mapping rows with `map`. */
+  private scanObjects<R, T>(
+    bucket: string,
+    q: ListObjectsQuery,
+    how: { columns: string; raw: boolean; keyOf: (row: R) => string; map: (row: R) => T },
+  ): ListPage<T> {
+    const objects: T[] = [];
     const commonPrefixes: string[] = [];
     const upper = q.prefix ? prefixSuccessor(q.prefix) : undefined;
     // Keys sort by UTF-8 bytes (SQLite BINARY), which differs from JS's UTF-16 `<` above U+FFFF.
@@ -453,16 +494,18 @@ export class SqliteMetadataStore implements MetadataStore {
       // Rows are read lazily: after a common prefix the scan restarts past it, so only the rows used are
       // fetched (leaving the loop resets the statement). Reading a whole batch per common prefix made a
       // delimiter listing of a large bucket's root read ~1000 rows per prefix.
-      const rows = this.stmt(
-        `SELECT * FROM objects WHERE bucket = ? AND key ${lowerInclusive ? '>=' : '>'} ? ${upper ? 'AND key < ?' : ''} ORDER BY key LIMIT ?`,
-      ).iterate(...(upper ? [bucket, lower, upper, batch] : [bucket, lower, batch])) as IterableIterator<ObjectRow>;
+      const sql = `SELECT ${how.columns} FROM objects WHERE bucket = ? AND key ${lowerInclusive ? '>=' : '>'} ? ${upper ? 'AND key < ?' : ''} ORDER BY key LIMIT ?`;
+      const rows = (how.raw ? this.rawStmt(sql) : this.stmt(sql)).iterate(
+        ...(upper ? [bucket, lower, upper, batch] : [bucket, lower, batch]),
+      ) as IterableIterator<R>;
       let seen = 0;
       for (const row of rows) {
         seen++;
+        const key = how.keyOf(row);
         if (q.delimiter) {
-          const idx = row.key.indexOf(q.delimiter, q.prefix.length);
+          const idx = key.indexOf(q.delimiter, q.prefix.length);
           if (idx >= 0) {
-            const cp = row.key.slice(0, idx + q.delimiter.length);
+            const cp = key.slice(0, idx + q.delimiter.length);
             if (total() >= q.maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
             if (cp !== q.after) {
               commonPrefixes.push(cp);
@@ -476,9 +519,9 @@ export class SqliteMetadataStore implements MetadataStore {
           }
         }
         if (total() >= q.maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
-        objects.push(toObject(row));
-        last = row.key;
-        lower = row.key;
+        objects.push(how.map(row));
+        last = key;
+        lower = key;
         lowerInclusive = false;
       }
       if (seen === 0) return { objects, commonPrefixes, isTruncated: false };

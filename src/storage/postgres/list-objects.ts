@@ -4,8 +4,8 @@
  * store's listing.
  */
 import { prefixSuccessor } from '../local/key-order.js';
-import { OBJECT_COLUMNS, type ObjectRow, toObject } from '../rows.js';
-import type { ListObjectsQuery, ListObjectsResult, ObjectRecord } from '../types.js';
+import { OBJECT_COLUMNS, type ObjectRow, SUMMARY_COLUMNS, toObject, toSummary } from '../rows.js';
+import type { ListObjectsQuery, ListObjectsResult, ListPage, ObjectSummary } from '../types.js';
 import type { PgPool } from './pool.js';
 
 /**
@@ -16,7 +16,26 @@ import type { PgPool } from './pool.js';
 const AFTER_SKIP_BATCH = 16;
 
 export async function listObjectsPage(pool: PgPool, bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult> {
-  const objects: ObjectRecord[] = [];
+  return scanObjects(pool, bucket, q, OBJECT_COLUMNS, (row) => toObject(row as ObjectRow));
+}
+
+/** As listObjectsPage, reading only what a listing shows. */
+export async function listObjectSummariesPage(
+  pool: PgPool,
+  bucket: string,
+  q: ListObjectsQuery,
+): Promise<ListPage<ObjectSummary>> {
+  return scanObjects(pool, bucket, q, SUMMARY_COLUMNS, toSummary);
+}
+
+async function scanObjects<T>(
+  pool: PgPool,
+  bucket: string,
+  q: ListObjectsQuery,
+  columns: string,
+  map: (row: Parameters<typeof toSummary>[0]) => T,
+): Promise<ListPage<T>> {
+  const objects: T[] = [];
   const commonPrefixes: string[] = [];
   const upper = q.prefix ? prefixSuccessor(q.prefix) : undefined;
   // Keys sort by UTF-8 bytes, which differs from JS's UTF-16 `<` above U+FFFF.
@@ -31,8 +50,8 @@ export async function listObjectsPage(pool: PgPool, bucket: string, q: ListObjec
     const limit = batch;
     const params: unknown[] = [bucket, lower, limit];
     if (upper) params.push(upper);
-    const rows = await pool.query<ObjectRow>(
-      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE bucket = $1 AND key ${lowerInclusive ? '>=' : '>'} $2
+    const rows = await pool.query<Parameters<typeof toSummary>[0]>(
+      `SELECT ${columns} FROM objects WHERE bucket = $1 AND key ${lowerInclusive ? '>=' : '>'} $2
        ${upper ? 'AND key < $4' : ''} ORDER BY key LIMIT $3`,
       params,
     );
@@ -61,7 +80,7 @@ export async function listObjectsPage(pool: PgPool, bucket: string, q: ListObjec
         }
       }
       if (total() >= q.maxKeys) return { objects, commonPrefixes, isTruncated: true, nextMarker: last };
-      objects.push(toObject(row));
+      objects.push(map(row));
       last = row.key;
       lower = row.key;
       lowerInclusive = false;

@@ -15,10 +15,12 @@ import {
   isInlineBlob,
   type ListObjectsQuery,
   type ListObjectsResult,
+  type ListPage,
   type ListVersionsQuery,
   type ListVersionsResult,
   type MetadataStore,
   type ObjectRecord,
+  type ObjectSummary,
   type ObjectVersion,
   type Released,
   type Segment,
@@ -37,7 +39,7 @@ import {
   replaceVersionSegments,
   updateVersion,
 } from '../versions.js';
-import { listObjectsPage } from './list-objects.js';
+import { listObjectSummariesPage, listObjectsPage } from './list-objects.js';
 import { PostgresMultipartStore } from './multipart-store.js';
 import { lockKey, lockKeyVersioning, readObject, release, runVersionOp, writeObject } from './object-writes.js';
 import { type PgPool, type Tx, translate } from './pool.js';
@@ -296,6 +298,10 @@ export class PostgresMetadataStore implements MetadataStore {
 
   listObjects(bucket: string, q: ListObjectsQuery): Promise<ListObjectsResult> {
     return listObjectsPage(this.pool, bucket, q);
+  }
+
+  async listObjectSummaries(bucket: string, q: ListObjectsQuery): Promise<ListPage<ObjectSummary>> {
+    return listObjectSummariesPage(this.pool, bucket, q);
   }
 
   async getObjectVersion(bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
