@@ -13,8 +13,8 @@ import { freePort, REPO } from '../test/helpers/spawn-ossd.js';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const MODES: Record<string, string[]> = {
-  compiled: ['--max-semi-space-size=4', 'dist/cli/main.js'],
-  tsx: ['--max-semi-space-size=4', '--import', 'tsx', 'src/cli/main.ts'],
+  compiled: ['--max-semi-space-size=8', 'dist/cli/main.js'],
+  tsx: ['--max-semi-space-size=8', '--import', 'tsx', 'src/cli/main.ts'],
 };
 const env = {
   ...process.env,

@@ -122,7 +122,7 @@ export async function startOssd(dataDir: string, options: { cpuProfDir?: string 
   built = true;
   // The same V8 setting as `npm start` (package.json): a small young generation frees streamed
   // upload buffers sooner.
-  const nodeArgs = ['--max-semi-space-size=4'];
+  const nodeArgs = ['--max-semi-space-size=8'];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir);
   return spawnServer(
     'ossd',

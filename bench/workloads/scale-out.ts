@@ -30,7 +30,7 @@ async function startNode(
   const dataDir = tempDir('node');
   return spawnServer(
     'ossd',
-    ['--max-semi-space-size=4', '--import', 'tsx'],
+    ['--max-semi-space-size=8', '--import', 'tsx'],
     (port) => [
       'src/cli/main.ts',
       'serve',
