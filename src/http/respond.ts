@@ -64,12 +64,19 @@ export async function sendResponse(res: ServerResponse, method: string, r: OssRe
     res.end();
     return 0;
   }
-  if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    const buf = typeof body === 'string' ? Buffer.from(body) : body;
-    res.setHeader('content-length', buf.length);
+  if (typeof body === 'string') {
+    // Written as a string: Node encodes it straight into the socket write (no Buffer copy of a large listing).
+    const length = Buffer.byteLength(body);
+    res.setHeader('content-length', length);
     res.writeHead(status);
-    res.end(buf);
-    return buf.length;
+    res.end(body, 'utf8');
+    return length;
+  }
+  if (Buffer.isBuffer(body)) {
+    res.setHeader('content-length', body.length);
+    res.writeHead(status);
+    res.end(body);
+    return body.length;
   }
   res.writeHead(status);
   let sent = 0;

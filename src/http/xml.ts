@@ -20,8 +20,16 @@ const NEEDS_ESCAPE = /[&<>]/;
  * parses only this form.
  */
 export function ossXmlDate(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}.000Z`;
+  // Objects listed together were often written in the same second: the last one formatted is kept.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastDate = `${new Date(second * 1000).toISOString().slice(0, 19)}.000Z`;
+  }
+  return lastDate;
 }
+let lastSecond = Number.NaN;
+let lastDate = '';
 
 /**
  * Renders `<?xml …?>` + `<root>…</root>`; arrays repeat the element, undefined and null drop it, `#text`
