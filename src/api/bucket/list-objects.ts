@@ -28,7 +28,12 @@ export function encodingParam(raw: string | undefined): (s: string) => string {
   return (s) => encodeURIComponent(s);
 }
 
-export function contentsXml(o: ObjectSummary, enc: (s: string) => string, withOwner: boolean, owner: string): XmlObject {
+export function contentsXml(
+  o: ObjectSummary,
+  enc: (s: string) => string,
+  withOwner: boolean,
+  owner: string,
+): XmlObject {
   return {
     Key: enc(o.key),
     LastModified: ossXmlDate(o.lastModified),
