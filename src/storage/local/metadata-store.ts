@@ -317,8 +317,12 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async getObjectWithData(bucket: string, key: string): Promise<{ object: ObjectRecord; data?: Buffer } | undefined> {
     const r = this.stmt(
+      // The first segment's blob id read by position, not with json_extract (which cost ~9 µs a GET):
+      // segments are written by JSON.stringify with `blob` first, and an inline id is 33 characters
+      // (isInlineBlob). A row of any other shape just does not join; its bytes are then read by id.
       `SELECT o.*, i.data AS inline_data FROM objects o
-         LEFT JOIN inline_blobs i ON i.id = json_extract(o.segments, '$[0].blob')
+         LEFT JOIN inline_blobs i ON substr(o.segments, 1, 10) = '[{"blob":"' AND substr(o.segments, 44, 1) = '"'
+           AND i.id = substr(o.segments, 11, 33)
        WHERE o.bucket = ? AND o.key = ?`,
     ).get(bucket, key) as (ObjectRow & { inline_data: Buffer | null }) | undefined;
     if (!r) return undefined;
