@@ -89,6 +89,37 @@ describe('local backend specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('sees bucket configuration another connection commits (a policy set by a command) within 100 ms', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-store-'));
+    const server = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+    const command = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
+    try {
+      const settle = () => new Promise((r) => setTimeout(r, 150));
+      // Cached as absent, then set elsewhere: a new policy (a Deny, say) is in force within 100 ms.
+      assert.equal(await server.getBucketConfig('b', 'access.policy'), undefined);
+      assert.deepEqual(await server.listBucketConfig('b', 'access.'), []);
+      await command.putBucketConfig('b', 'access.policy', '{"v":1}');
+      await settle();
+      assert.equal(await server.getBucketConfig('b', 'access.policy'), '{"v":1}');
+      assert.deepEqual(await server.listBucketConfig('b', 'access.'), [{ name: 'access.policy', value: '{"v":1}' }]);
+      await command.putBucketConfig('b', 'access.policy', undefined);
+      await settle();
+      assert.equal(await server.getBucketConfig('b', 'access.policy'), undefined, 'no stale policy');
+      // Its own writes at once; deleting the bucket drops its configuration; callers cannot alter the cache.
+      await server.putBucketConfig('b', 'access.referer', 'r1');
+      assert.equal(await server.getBucketConfig('b', 'access.referer'), 'r1');
+      const rows = await server.listBucketConfig('b', 'access.');
+      rows[0].value = 'changed';
+      assert.equal((await server.listBucketConfig('b', 'access.'))[0].value, 'r1');
+      await server.putBucketConfig('b', 'access.referer', 'r2');
+      assert.equal((await server.listBucketConfig('b', 'access.'))[0].value, 'r2');
+    } finally {
+      await server.close();
+      await command.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('sees bucket changes another connection commits (an ossd command while the server runs) within 100 ms', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ossd-store-'));
     const server = new SqliteMetadataStore(path.join(dir, 'meta.sqlite'), { fsync: true });
