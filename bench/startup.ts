@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, REPO } from '../test/helpers/spawn-ossd.js';
+import { cpuOf } from './lib/procs.js';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const MODES: Record<string, string[]> = {
@@ -50,7 +51,7 @@ async function startToHealthy(
       await new Promise((r) => setTimeout(r, 10));
     }
     const ms = performance.now() - t0;
-    const cpu = cpuMs(child.pid ?? 0);
+    const cpu = cpuOf(child.pid ?? 0) * 1000;
     await new Promise((r) => setTimeout(r, 2000));
     const rss = rssMiB(child.pid ?? 0);
     await new Promise((r) => setTimeout(r, 13_000));
@@ -73,12 +74,6 @@ function cliCall(args: string[], data: string): { ms: number; cpu: number } {
   if (r.status !== 0) throw new Error(`keys list exited ${r.status}: ${r.stderr}`);
   const [user, sys] = r.stderr.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
   return { ms, cpu: (user + sys) * 1000 };
-}
-
-/** CPU (user + system) milliseconds a process has used so far. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -82,21 +82,12 @@ export class SqliteMetadataStore implements MetadataStore {
    * A cached prepared statement. `.iterate()` keeps it busy until the iteration ends or is left, so an
    * iterating caller must not await (or call itself) inside its loop.
    */
-  private stmt(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
-  }
-
-  /** As stmt, in raw mode (rows as arrays of column values). */
-  private rawStmt(sql: string): Database.Statement {
-    const id = `raw:${sql}`;
+  private stmt(sql: string, raw = false): Database.Statement {
+    const id = raw ? `raw:${sql}` : sql;
     let st = this.statements.get(id);
     if (!st) {
-      st = this.db.prepare(sql).raw(true);
+      // raw: rows come back as arrays of column values.
+      st = raw ? this.db.prepare(sql).raw(true) : this.db.prepare(sql);
       this.statements.set(id, st);
     }
     return st;
@@ -499,7 +490,7 @@ export class SqliteMetadataStore implements MetadataStore {
       // fetched (leaving the loop resets the statement). Reading a whole batch per common prefix made a
       // delimiter listing of a large bucket's root read ~1000 rows per prefix.
       const sql = `SELECT ${how.columns} FROM objects WHERE bucket = ? AND key ${lowerInclusive ? '>=' : '>'} ? ${upper ? 'AND key < ?' : ''} ORDER BY key LIMIT ?`;
-      const rows = (how.raw ? this.rawStmt(sql) : this.stmt(sql)).iterate(
+      const rows = this.stmt(sql, how.raw).iterate(
         ...(upper ? [bucket, lower, upper, batch] : [bucket, lower, batch]),
       ) as IterableIterator<R>;
       let seen = 0;
